@@ -1,0 +1,5 @@
+"""Allow ``python -m adba``."""
+
+from adba.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The LDAP seam: reaching a domain controller and reading the forest, read-only."""

@@ -1,0 +1,278 @@
+"""Open a protected, bound, read-only LDAP session to a domain controller.
+
+One function, ``connect``, tries each candidate DC in turn (``--server`` or DNS discovery),
+establishes TLS with validation, binds, and returns a ``ReadOnlyDirectory``. Every failure
+becomes an ``AdbaError`` whose message names the server and the cause, and whose hint names
+the way out.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import ssl
+from dataclasses import dataclass
+
+from ldap3 import NONE, SIMPLE, Connection, Server
+from ldap3.core.exceptions import LDAPException, LDAPStartTLSError
+from ldap3.utils.log import set_library_log_hide_sensitive_data
+
+from adba.adapters.ldap.credentials import AuthMethod, Credentials
+from adba.adapters.ldap.directory import ReadOnlyDirectory
+from adba.adapters.ldap.discovery import discover_dcs, make_resolver
+from adba.adapters.ldap.target import Endpoint, Transport, parse_server
+from adba.adapters.ldap.tls import ValidatingTls, certificate_names
+from adba.errors import (
+    AdbaError,
+    AuthFailed,
+    CertificateError,
+    ConnectionFailed,
+    UsageError,
+)
+
+log = logging.getLogger("adba.ldap")
+set_library_log_hide_sensitive_data(True)
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    """What the user asked for: target, transport, validation, bind and timeout."""
+
+    server: str | None
+    domain: str | None
+    dns_server: str | None
+    transport: Transport
+    ca_file: str | None
+    insecure: bool
+    timeout: float
+    auth: AuthMethod
+    credentials: Credentials
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """How the session was actually made, for the report header."""
+
+    endpoint: Endpoint
+    transport: Transport
+    auth: str
+    user: str
+    certificate: str
+    insecure: bool
+
+
+def check_options(options: ConnectOptions) -> None:
+    """Refuse inconsistent options before any packet is sent."""
+    if options.server and options.domain:
+        raise UsageError("--server and --domain were both given", "use one of them")
+    if not options.server and not options.domain:
+        raise UsageError("no domain controller given",
+                         "pass --server dc1.contoso.com or --domain contoso.com")
+    if options.auth is AuthMethod.SIMPLE and not options.transport.uses_tls:
+        raise UsageError(
+            "a simple bind over plain LDAP would send the password in clear text; adba refuses it",
+            "use --ldaps (the default) or --starttls")
+    if options.ca_file and not os.path.isfile(options.ca_file):
+        raise UsageError(f"--ca-file {options.ca_file}: no such file",
+                         "give the PEM file of the CA that issued the DC certificates")
+    if options.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+
+
+def candidate_endpoints(options: ConnectOptions) -> list[Endpoint]:
+    """The DCs to try, in order."""
+    if options.server:
+        return [parse_server(options.server, options.transport)]
+    assert options.domain is not None
+    resolver = make_resolver(options.dns_server, options.timeout)
+    return discover_dcs(options.domain, options.transport, resolver)
+
+
+def connect(options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
+    """Connect, protect and bind to the first DC that answers.
+
+    A DC that cannot be reached (refused, timed out, unresolvable) is skipped for the next one;
+    a certificate or bind failure stops at once, since another DC would not change the cause.
+    """
+    check_options(options)
+    endpoints = candidate_endpoints(options)
+    unreachable: list[str] = []
+    for endpoint in endpoints:
+        try:
+            return _connect_one(endpoint, options)
+        except _Unreachable as exc:
+            log.warning("%s", exc)
+            unreachable.append(str(exc))
+    if len(unreachable) == 1:
+        raise ConnectionFailed(unreachable[0], _unreachable_hint(options))
+    raise ConnectionFailed(
+        f"none of the {len(unreachable)} domain controllers answered: " + "; ".join(unreachable),
+        _unreachable_hint(options))
+
+
+def _unreachable_hint(options: ConnectOptions) -> str:
+    port = "636" if options.transport is Transport.LDAPS else "389"
+    return (f"check the name, that TCP port {port} is open, or raise --timeout "
+            f"(now {options.timeout:g} s)")
+
+
+class _Unreachable(Exception):
+    """Internal: this DC did not answer; try the next one."""
+
+
+def _connect_one(endpoint: Endpoint, options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
+    label = endpoint.display
+    tls = ValidatingTls(endpoint.host, options.ca_file, options.insecure) \
+        if options.transport.uses_tls else None
+    server = Server(
+        endpoint.address or endpoint.host,
+        port=endpoint.port,
+        use_ssl=options.transport is Transport.LDAPS,
+        tls=tls,
+        get_info=NONE,
+        connect_timeout=options.timeout,
+    )
+    creds = options.credentials
+    conn = Connection(
+        server,
+        user=creds.user,
+        password=creds.password,
+        authentication=SIMPLE,
+        read_only=True,
+        raise_exceptions=False,
+        receive_timeout=max(1, math.ceil(options.timeout)),
+        auto_referrals=False,
+        return_empty_attributes=False,
+    )
+    log.info("connecting to %s (%s)", label, options.transport.label)
+    try:
+        conn.open()
+    except LDAPException as exc:
+        _raise_open_error(exc, endpoint, tls, options)
+    try:
+        if options.transport is Transport.STARTTLS:
+            try:
+                started = conn.start_tls()
+            except LDAPStartTLSError as exc:
+                if tls is not None and tls.last_exception is not None:
+                    _raise_tls_error(tls.last_exception, endpoint, options)
+                raise ConnectionFailed(f"{label} refused StartTLS: {exc}",
+                                       "use --ldaps, or check that the DC has a certificate") from exc
+            if not started:
+                raise ConnectionFailed(f"{label} refused StartTLS", "use --ldaps")
+        log.info("binding as %s (simple bind)", creds.user)
+        try:
+            bound = conn.bind()
+        except LDAPException as exc:
+            raise ConnectionFailed(f"{label}: connection lost during the bind: {exc}",
+                                   "retry, or raise --timeout") from exc
+        if not bound:
+            _raise_bind_error(conn.result, endpoint, options)
+    except BaseException:
+        try:
+            conn.unbind()
+        except LDAPException:
+            pass
+        raise
+    if options.insecure:
+        certificate = "NOT validated (--insecure)"
+    else:
+        certificate = "validated" + (f" against {options.ca_file}" if options.ca_file else
+                                     " against the system store")
+    info = SessionInfo(endpoint=endpoint, transport=options.transport, auth="simple bind",
+                       user=creds.user, certificate=certificate, insecure=options.insecure)
+    log.info("bound to %s as %s", label, creds.user)
+    return ReadOnlyDirectory(conn, label), info
+
+
+def _raise_open_error(exc: LDAPException, endpoint: Endpoint, tls: ValidatingTls | None,
+                      options: ConnectOptions) -> None:
+    if tls is not None and tls.last_exception is not None:
+        _raise_tls_error(tls.last_exception, endpoint, options)
+    text = str(exc)
+    lowered = text.lower()
+    if "timed out" in lowered or "timeout" in lowered:
+        cause = f"no answer within {options.timeout:g} s"
+    elif "refused" in lowered:
+        cause = "connection refused"
+    elif "name or service not known" in lowered or "nodename nor servname" in lowered \
+            or "invalid server address" in lowered or "no address" in lowered:
+        cause = "the name does not resolve"
+    elif "unreachable" in lowered:
+        cause = "network unreachable"
+    else:
+        cause = re.sub(r"\s+", " ", text)
+    raise _Unreachable(f"cannot reach {endpoint.display}: {cause}") from exc
+
+
+def _raise_tls_error(exc: BaseException, endpoint: Endpoint, options: ConnectOptions) -> None:
+    label = endpoint.display
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        if exc.verify_code == 62 or "hostname mismatch" in str(exc).lower() \
+                or "ip address mismatch" in str(exc).lower():
+            names = certificate_names(endpoint.address or endpoint.host, endpoint.port,
+                                      endpoint.host, options.timeout)
+            named = ", ".join(names) if names else "names that could not be read"
+            raise CertificateError(
+                f"the certificate of {label} does not name {endpoint.host!r}; it names {named}",
+                "connect with a name the certificate carries (--server), or fix the DC "
+                "certificate; --insecure skips validation and is not recommended") from exc
+        reason = exc.verify_message or str(exc)
+        hint = ("pass --ca-file with the CA that issued the DC certificate"
+                if "issuer" in reason or "self-signed" in reason or "self signed" in reason
+                else "check the DC certificate and the clock of this machine")
+        raise CertificateError(f"the certificate of {label} is not trusted: {reason}",
+                               hint) from exc
+    if isinstance(exc, ssl.SSLError):
+        raise ConnectionFailed(
+            f"TLS handshake with {label} failed: {exc.reason or exc}",
+            "check that the port speaks TLS (LDAPS is 636; for 389 use --starttls)") from exc
+    if isinstance(exc, TimeoutError | OSError):
+        raise _Unreachable(f"cannot reach {label}: TLS handshake failed: {exc}") from exc
+    raise ConnectionFailed(f"TLS with {label} failed: {exc}") from exc
+
+
+_DATA_CODES = {
+    "525": "the user does not exist",
+    "52e": "the user name or password is wrong",
+    "530": "the account may not log on at this time",
+    "531": "the account may not log on from this workstation",
+    "532": "the password has expired",
+    "533": "the account is disabled",
+    "701": "the account has expired",
+    "773": "the user must change the password first",
+    "775": "the account is locked out",
+}
+
+
+def _raise_bind_error(result: dict[str, object], endpoint: Endpoint,
+                      options: ConnectOptions) -> None:
+    label = endpoint.display
+    code = result.get("result")
+    message = str(result.get("message") or "").strip()
+    user = options.credentials.user
+    if code == 49:
+        match = re.search(r"data ([0-9a-f]{3,8})", message, re.IGNORECASE)
+        detail = _DATA_CODES.get(match.group(1).lower()) if match else None
+        cause = detail or "wrong user name or password"
+        raise AuthFailed(f"{label} refused the bind as {user}: {cause}",
+                         "check the user (UPN user@domain or DOMAIN\\user) and the password")
+    if code == 8:
+        raise AuthFailed(
+            f"{label} refused the bind as {user}: the server requires a stronger "
+            f"authentication ({message or 'strongerAuthRequired'})",
+            "use --ldaps or --starttls; Kerberos and NTLM with signing come in a later release")
+    if code == 13:
+        raise AuthFailed(f"{label} requires confidentiality: {message or 'confidentialityRequired'}",
+                         "use --ldaps or --starttls")
+    if code == 53:
+        raise AuthFailed(f"{label} is unwilling to accept this bind: {message}",
+                         "check that the account may bind, or use another --user")
+    description = result.get("description") or code
+    raise AuthFailed(f"{label} refused the bind as {user}: {description} {message}".rstrip(),
+                     "run with --debug for the server's full answer")
+
+
+__all__ = ["AdbaError", "ConnectOptions", "SessionInfo", "check_options", "connect"]

@@ -1,0 +1,36 @@
+"""Bind credentials that never show their secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class AuthMethod(str, Enum):
+    """Bind methods. Only ``simple`` is implemented; the others are refused with a way out."""
+
+    SIMPLE = "simple"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and password; ``repr`` and ``str`` never include the password."""
+
+    user: str
+    password: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"Credentials(user={self.user!r}, password=<redacted>)"
+
+    __repr__ = __str__
+
+    @property
+    def form(self) -> str:
+        """``upn``, ``down-level`` (DOMAIN\\user) or ``dn``."""
+        if "\\" in self.user:
+            return "down-level"
+        if "=" in self.user:
+            return "dn"
+        if "@" in self.user:
+            return "upn"
+        return "plain"

@@ -1,0 +1,247 @@
+"""Snapshot files: what a scan read, saved as versioned JSON and read back for offline scans.
+
+Values are stored raw: text attributes as strings, binary ones as ``{"b64": ...}``, licence
+blobs as ``{"size": ..., "sha256": ...}``. Reading a snapshot rebuilds the same ``RawForest``
+that a live scan produces, so the same decoding and rules apply.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from adba.adapters.records import RawEntry, RawForest
+from adba.core.models import Blob, Readability, SourceInfo, SourceKind
+from adba.errors import InputFileError
+
+FORMAT = "adba-snapshot"
+FORMAT_VERSION = 1
+BINARY_ATTRIBUTES = frozenset(
+    a.lower() for a in ("objectGUID", "objectSid", "nTSecurityDescriptor",
+                        "msSPP-CSVLKSkuId", "msSPP-KMSIds")
+)
+
+
+def _encode_value(name: str, value: bytes) -> Any:
+    if name.lower() not in BINARY_ATTRIBUTES:
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if text.isprintable():
+                return text
+    return {"b64": base64.b64encode(value).decode("ascii")}
+
+
+def _encode_entry(entry: RawEntry | None) -> Any:
+    if entry is None:
+        return None
+    return {
+        "dn": entry.dn,
+        "attributes": {k: [_encode_value(k, v) for v in vals]
+                       for k, vals in sorted(entry.attributes.items())},
+        "blobs": {k: [{"size": b.size, "sha256": b.sha256} for b in vals]
+                  for k, vals in sorted(entry.blobs.items())},
+    }
+
+
+def snapshot_document(raw: RawForest) -> dict[str, Any]:
+    """The JSON document for a ``RawForest``."""
+    src = raw.source
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "tool_version": src.tool_version,
+        "captured_at": src.captured_at.isoformat() if src.captured_at else None,
+        "source": {
+            "server": src.server, "port": src.port, "transport": src.transport,
+            "auth": src.auth, "user": src.user, "certificate": src.certificate,
+            "insecure": src.insecure,
+        },
+        "config_nc": raw.config_nc,
+        "root_dse": raw.root_dse,
+        "schema": {"object_version": raw.schema_object_version, "classes": raw.schema_classes},
+        "root_domain_sid": raw.root_domain_sid,
+        "netbios_name": raw.netbios_name,
+        "containers": {
+            "spp": {"state": raw.spp_state.value, "entry": _encode_entry(raw.spp_container)},
+            "activation_objects": {"state": raw.ao_state.value,
+                                   "entry": _encode_entry(raw.ao_container),
+                                   "security_error": raw.security_error},
+        },
+        "children": [_encode_entry(c) for c in raw.children],
+        "principals": dict(sorted(raw.principals.items())),
+    }
+
+
+def write_snapshot(raw: RawForest, path: Path | None) -> str:
+    """Serialise to JSON; write it to ``path`` when given. Returns the text."""
+    text = json.dumps(snapshot_document(raw), indent=2, ensure_ascii=False) + "\n"
+    if path is not None:
+        path.write_text(text, encoding="utf-8")
+    return text
+
+
+class _Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, where: str, message: str) -> InputFileError:
+        return InputFileError(self.path, f"{where}: {message}",
+                              hint="re-create it with 'adba snapshot -o FILE'")
+
+    def obj(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, "expected an object")
+        return value
+
+    def opt_str(self, value: Any, where: str) -> str | None:
+        if value is not None and not isinstance(value, str):
+            raise self.fail(where, "expected a string")
+        return value
+
+    def opt_int(self, value: Any, where: str) -> int | None:
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise self.fail(where, "expected a whole number")
+        return value
+
+    def value(self, item: Any, where: str) -> bytes:
+        if isinstance(item, str):
+            return item.encode("utf-8")
+        if isinstance(item, dict) and set(item) == {"b64"} and isinstance(item["b64"], str):
+            try:
+                return base64.b64decode(item["b64"], validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise self.fail(where, f"bad base64: {exc}") from exc
+        raise self.fail(where, "expected a string or {\"b64\": ...}")
+
+    def entry(self, value: Any, where: str) -> RawEntry | None:
+        if value is None:
+            return None
+        data = self.obj(value, where)
+        dn = data.get("dn")
+        if not isinstance(dn, str) or not dn:
+            raise self.fail(f"{where}.dn", "missing or not a string")
+        attrs: dict[str, list[bytes]] = {}
+        for name, values in self.obj(data.get("attributes", {}), f"{where}.attributes").items():
+            if not isinstance(values, list):
+                raise self.fail(f"{where}.attributes.{name}", "expected a list")
+            attrs[name] = [self.value(v, f"{where}.attributes.{name}[{i}]")
+                           for i, v in enumerate(values)]
+        blobs: dict[str, list[Blob]] = {}
+        for name, values in self.obj(data.get("blobs", {}), f"{where}.blobs").items():
+            if not isinstance(values, list):
+                raise self.fail(f"{where}.blobs.{name}", "expected a list")
+            items = []
+            for i, b in enumerate(values):
+                b = self.obj(b, f"{where}.blobs.{name}[{i}]")
+                size, sha = b.get("size"), b.get("sha256")
+                if not isinstance(size, int) or not isinstance(sha, str) or len(sha) != 64:
+                    raise self.fail(f"{where}.blobs.{name}[{i}]", "expected size and sha256")
+                items.append(Blob(size=size, sha256=sha))
+            blobs[name] = items
+        return RawEntry(dn=dn, attributes=attrs, blobs=blobs)
+
+
+def read_snapshot(path: Path) -> RawForest:
+    """Read a snapshot file; any problem raises ``InputFileError`` naming the file and place."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(name, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(name, "not UTF-8 text; is this an adba snapshot?") from exc
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(name, f"not valid JSON: {exc.msg} (column {exc.colno})",
+                             line=exc.lineno) from exc
+    r = _Reader(name)
+    doc = r.obj(doc, "document")
+    if doc.get("format") != FORMAT:
+        raise InputFileError(name, "not an adba snapshot (no \"format\": \"adba-snapshot\")",
+                             hint="create one with 'adba snapshot -o FILE'")
+    version = doc.get("format_version")
+    if version != FORMAT_VERSION:
+        raise InputFileError(name, f"snapshot format version {version!r} is not supported "
+                                   f"(this adba reads version {FORMAT_VERSION})",
+                             hint="re-create it with this version of adba")
+    config_nc = doc.get("config_nc")
+    if not isinstance(config_nc, str) or not config_nc:
+        raise r.fail("config_nc", "missing")
+    src = r.obj(doc.get("source", {}), "source")
+    captured = r.opt_str(doc.get("captured_at"), "captured_at")
+    try:
+        captured_at = datetime.fromisoformat(captured) if captured else None
+    except ValueError as exc:
+        raise r.fail("captured_at", "not an ISO date and time") from exc
+    source = SourceInfo(
+        kind=SourceKind.SNAPSHOT,
+        server=r.opt_str(src.get("server"), "source.server"),
+        port=r.opt_int(src.get("port"), "source.port"),
+        transport=r.opt_str(src.get("transport"), "source.transport"),
+        auth=r.opt_str(src.get("auth"), "source.auth"),
+        user=r.opt_str(src.get("user"), "source.user"),
+        certificate=r.opt_str(src.get("certificate"), "source.certificate"),
+        insecure=bool(src.get("insecure", False)),
+        path=name,
+        captured_at=captured_at,
+        tool_version=r.opt_str(doc.get("tool_version"), "tool_version"),
+    )
+    root_dse_doc = doc.get("root_dse")
+    root_dse: dict[str, list[str]] | None = None
+    if root_dse_doc is not None:
+        root_dse = {}
+        for key, values in r.obj(root_dse_doc, "root_dse").items():
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise r.fail(f"root_dse.{key}", "expected a list of strings")
+            root_dse[key] = values
+    schema = r.obj(doc.get("schema", {}), "schema")
+    classes_doc = schema.get("classes")
+    classes: dict[str, bool] | None = None
+    if classes_doc is not None:
+        classes = {}
+        for key, present in r.obj(classes_doc, "schema.classes").items():
+            if not isinstance(present, bool):
+                raise r.fail(f"schema.classes.{key}", "expected true or false")
+            classes[key] = present
+    containers = r.obj(doc.get("containers", {}), "containers")
+    spp = r.obj(containers.get("spp", {}), "containers.spp")
+    ao = r.obj(containers.get("activation_objects", {}), "containers.activation_objects")
+    children_doc = doc.get("children", [])
+    if not isinstance(children_doc, list):
+        raise r.fail("children", "expected a list")
+    principals = r.obj(doc.get("principals", {}), "principals")
+    return RawForest(
+        source=source,
+        config_nc=config_nc,
+        root_dse=root_dse,
+        schema_object_version=r.opt_int(schema.get("object_version"), "schema.object_version"),
+        schema_classes=classes,
+        root_domain_sid=r.opt_str(doc.get("root_domain_sid"), "root_domain_sid"),
+        netbios_name=r.opt_str(doc.get("netbios_name"), "netbios_name"),
+        spp_container=r.entry(spp.get("entry"), "containers.spp.entry"),
+        spp_state=_state(r, spp.get("state"), "containers.spp.state"),
+        ao_container=r.entry(ao.get("entry"), "containers.activation_objects.entry"),
+        ao_state=_state(r, ao.get("state"), "containers.activation_objects.state"),
+        security_error=r.opt_str(ao.get("security_error"),
+                                 "containers.activation_objects.security_error"),
+        children=[e for i, c in enumerate(children_doc)
+                  if (e := r.entry(c, f"children[{i}]")) is not None],
+        principals={str(k): str(v) for k, v in principals.items()},
+    )
+
+
+def _state(r: _Reader, value: Any, where: str) -> Readability:
+    try:
+        return Readability(value if value is not None else "unknown")
+    except ValueError as exc:
+        raise r.fail(where, "expected present, missing or unknown") from exc

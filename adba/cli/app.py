@@ -1,0 +1,251 @@
+"""The ``adba`` command: typer commands, error boundary and exit codes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from adba import __version__
+from adba.cli.exit_codes import STATUS, ExitCode, exit_code_for
+from adba.core.findings import Severity
+
+HELP = """Read-only inspector for Active Directory-based activation (ADBA).
+
+Exit codes: 0 nothing at or above --fail-on; 1 the worst such finding is info, low or medium;
+2 it is high or critical; 3 adba could not inspect (connection, bind, bad file or options).
+"""
+
+app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=False,
+                  add_completion=False, rich_markup_mode=None)
+log = logging.getLogger("adba")
+
+
+class OutputFormat(str, Enum):
+    """Output formats."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class AuthChoice(str, Enum):
+    """Bind methods offered on the command line."""
+
+    SIMPLE = "simple"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"adba {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Read-only inspector for Active Directory-based activation (ADBA)."""
+
+
+Server = Annotated[str | None, typer.Option(
+    "--server", envvar="ADBA_SERVER", help="Domain controller, HOST or HOST:PORT.")]
+Domain = Annotated[str | None, typer.Option(
+    "--domain", envvar="ADBA_DOMAIN", help="Find DCs of this domain through DNS SRV records.")]
+DnsServer = Annotated[str | None, typer.Option(
+    "--dns-server", envvar="ADBA_DNS_SERVER", help="DNS server for --domain, IP[:PORT].")]
+User = Annotated[str | None, typer.Option(
+    "--user", "-u", envvar="ADBA_USER", help="Bind as user@domain or DOMAIN\\user.")]
+PasswordFile = Annotated[Path | None, typer.Option(
+    "--password-file", envvar="ADBA_PASSWORD_FILE",
+    help="Read the password from this file (else ADBA_PASSWORD, else a hidden prompt).")]
+Auth = Annotated[AuthChoice, typer.Option("--auth", envvar="ADBA_AUTH",
+                                          help="Bind method.")]
+Ldaps = Annotated[bool, typer.Option(
+    "--ldaps/--starttls", envvar="ADBA_LDAPS",
+    help="LDAPS on 636 (default) or StartTLS on 389.")]
+Plain = Annotated[bool, typer.Option(
+    "--plain-ldap", envvar="ADBA_PLAIN_LDAP",
+    help="Plain LDAP on 389; refused for simple binds, which would send the password in clear.")]
+CaFile = Annotated[Path | None, typer.Option(
+    "--ca-file", envvar="ADBA_CA_FILE", help="PEM CA bundle to validate the DC certificate.")]
+Insecure = Annotated[bool, typer.Option(
+    "--insecure", envvar="ADBA_INSECURE",
+    help="Do NOT validate the DC certificate (shown in the report).")]
+Timeout = Annotated[float, typer.Option(
+    "--timeout", envvar="ADBA_TIMEOUT", help="Seconds for connect and for each operation.")]
+Format = Annotated[OutputFormat, typer.Option("--format", "-f", envvar="ADBA_FORMAT",
+                                              help="Output format.")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", envvar="ADBA_OUTPUT",
+                                             help="Write the result to this file.")]
+FailOn = Annotated[Severity, typer.Option(
+    "--fail-on", envvar="ADBA_FAIL_ON",
+    help="Lowest severity that makes the exit code non-zero.")]
+SnapshotOpt = Annotated[Path | None, typer.Option(
+    "--snapshot", envvar="ADBA_SNAPSHOT", help="Scan a snapshot file instead of a DC.")]
+LdifOpt = Annotated[Path | None, typer.Option(
+    "--ldif", envvar="ADBA_LDIF", help="Scan an LDIF export (ldifde) instead of a DC.")]
+Demo = Annotated[bool, typer.Option("--demo", help="Scan the bundled sample forest.")]
+Debug = Annotated[bool, typer.Option("--debug", envvar="ADBA_DEBUG",
+                                     help="Verbose logs and tracebacks on stderr.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", envvar="ADBA_VERBOSE",
+                                       help="Progress messages on stderr.")]
+
+
+def _setup_logging(debug: bool, verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("adba: %(levelname)s: %(message)s"))
+    root = logging.getLogger("adba")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
+    root.propagate = False
+
+
+def _stderr_console() -> Console:
+    return Console(stderr=True)
+
+
+def _progress(verbose: bool) -> tuple[AbstractContextManager[Any], Any]:
+    err = _stderr_console()
+    if err.is_terminal and not verbose:
+        status = err.status("reading the forest…")
+        return status, lambda msg: status.update(msg)
+    return nullcontext(), lambda msg: log.info("%s", msg)
+
+
+def _fail(exc: Exception, fmt: OutputFormat, command: str, debug: bool,
+          output: Path | None = None) -> None:
+    from adba.cli.render_json import dumps, envelope
+    from adba.errors import AdbaError
+
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    error = exc if isinstance(exc, AdbaError) else AdbaError(f"unexpected error: {exc}",
+                                                             "run with --debug and report it")
+    typer.echo(f"adba: error: {error}", err=True)
+    if fmt is OutputFormat.JSON:
+        _write(dumps(envelope(command, "error", ExitCode.UNKNOWN, None, [], [error])), output)
+    raise typer.Exit(ExitCode.UNKNOWN)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def scan(
+    server: Server = None,
+    domain: Domain = None,
+    dns_server: DnsServer = None,
+    user: User = None,
+    password_file: PasswordFile = None,
+    auth: Auth = AuthChoice.SIMPLE,
+    ldaps: Ldaps = True,
+    plain_ldap: Plain = False,
+    ca_file: CaFile = None,
+    insecure: Insecure = False,
+    timeout: Timeout = 10.0,
+    fmt: Format = OutputFormat.TEXT,
+    output: Output = None,
+    fail_on: FailOn = Severity.MEDIUM,
+    snapshot: SnapshotOpt = None,
+    ldif: LdifOpt = None,
+    demo: Demo = False,
+    debug: Debug = False,
+    verbose: Verbose = False,
+) -> None:
+    """Check a forest's ADBA setup: schema, containers, permissions and every activation object.
+
+    Reads from a DC (--server or --domain), a snapshot (--snapshot), an LDIF export (--ldif)
+    or the bundled sample (--demo). Never writes to the directory.
+    """
+    from adba.cli.render_json import dumps, envelope, forest_data_json
+    from adba.cli.render_text import render_scan
+    from adba.cli.sources import LiveOptions, load_forest
+    from adba.core.rules import RuleContext, run_rules
+
+    _setup_logging(debug, verbose)
+    live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
+                       plain_ldap, ca_file, insecure, timeout)
+    try:
+        status_ctx, progress = _progress(verbose)
+        with status_ctx:
+            _raw, data = load_forest(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
+                                     progress=progress)
+        findings = run_rules(data, RuleContext(today=datetime.now(UTC).date()))
+    except Exception as exc:  # the one error boundary
+        _fail(exc, fmt, "scan", debug, output)
+        return
+    code = exit_code_for(findings, fail_on)
+    if fmt is OutputFormat.JSON:
+        _write(dumps(envelope("scan", STATUS[code], code, forest_data_json(data), findings, [])),
+               output)
+    else:
+        if output is None:
+            console = Console(width=None if sys.stdout.isatty() else 120)
+            render_scan(console, data, findings, code)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                render_scan(Console(file=handle, width=120, no_color=True), data, findings, code)
+    raise typer.Exit(code)
+
+
+@app.command()
+def snapshot(
+    output: Annotated[Path, typer.Option("--output", "-o", envvar="ADBA_OUTPUT",
+                                         help="Snapshot file to write ('-' for stdout).")],
+    server: Server = None,
+    domain: Domain = None,
+    dns_server: DnsServer = None,
+    user: User = None,
+    password_file: PasswordFile = None,
+    auth: Auth = AuthChoice.SIMPLE,
+    ldaps: Ldaps = True,
+    plain_ldap: Plain = False,
+    ca_file: CaFile = None,
+    insecure: Insecure = False,
+    timeout: Timeout = 10.0,
+    debug: Debug = False,
+    verbose: Verbose = False,
+) -> None:
+    """Save what a scan reads from a DC to a JSON file, for 'adba scan --snapshot FILE'."""
+    from adba.adapters.snapshot import write_snapshot
+    from adba.cli.sources import LiveOptions, read_live
+
+    _setup_logging(debug, verbose)
+    live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
+                       plain_ldap, ca_file, insecure, timeout)
+    try:
+        status_ctx, progress = _progress(verbose)
+        with status_ctx:
+            raw = read_live(live, progress)
+        text = write_snapshot(raw, None)
+        _write(text, None if str(output) == "-" else output)
+    except Exception as exc:
+        _fail(exc, OutputFormat.TEXT, "snapshot", debug)
+        return
+    if str(output) != "-":
+        typer.echo(f"adba: wrote {output} ({len(raw.children)} object(s) from "
+                   f"{raw.source.server})", err=True)
+    raise typer.Exit(ExitCode.OK)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if os.environ.get("NO_COLOR") == "":
+        os.environ.pop("NO_COLOR")
+    app(prog_name="adba")

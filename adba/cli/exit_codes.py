@@ -1,0 +1,35 @@
+"""Exit codes, in one place.
+
+0  nothing at or above --fail-on
+1  the worst such finding is info, low or medium
+2  the worst such finding is high or critical
+3  adba could not inspect (connection, bind, bad input file, bad options)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+
+from adba.core.findings import Finding, Severity
+
+
+class ExitCode(IntEnum):
+    """Named exit codes."""
+
+    OK = 0
+    WARNING = 1
+    CRITICAL = 2
+    UNKNOWN = 3
+
+
+STATUS = {ExitCode.OK: "ok", ExitCode.WARNING: "warning", ExitCode.CRITICAL: "critical",
+          ExitCode.UNKNOWN: "error"}
+
+
+def exit_code_for(findings: Iterable[Finding], fail_on: Severity) -> ExitCode:
+    """The exit code for findings, counting only those at or above ``fail_on``."""
+    counted = [f.severity.rank for f in findings if f.severity.rank >= fail_on.rank]
+    if not counted:
+        return ExitCode.OK
+    return ExitCode.CRITICAL if max(counted) >= Severity.HIGH.rank else ExitCode.WARNING

@@ -1,0 +1,144 @@
+"""The JSON envelope: one versioned document per run (see docs/json.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from adba import __version__
+from adba.core.findings import Finding
+from adba.core.models import ActivationObject, ContainerInfo, ForestData
+from adba.core.phone_ids import split_confirmation_id, split_installation_id
+from adba.core.rules.acl import describe
+from adba.core.schema_versions import functional_level, schema_release
+from adba.errors import AdbaError
+
+SCHEMA_VERSION = "1.0"
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def envelope(command: str, status: str, exit_code: int, data: Any,
+             findings: list[Finding], errors: list[AdbaError]) -> dict[str, Any]:
+    """The versioned envelope around a command's result."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "adba", "version": __version__},
+        "command": command,
+        "status": status,
+        "exit_code": exit_code,
+        "data": data,
+        "findings": [finding_json(f) for f in findings],
+        "errors": [{"type": type(e).__name__, "message": e.message, "hint": e.hint}
+                   for e in errors],
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """Stable, indented JSON text."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding as JSON."""
+    return {
+        "rule_id": f.rule_id, "severity": f.severity.value, "title": f.title,
+        "subject": f.subject, "evidence": list(f.evidence), "explanation": f.explanation,
+        "remediation": f.remediation, "doc_url": f.doc_url,
+    }
+
+
+def forest_data_json(data: ForestData) -> dict[str, Any]:
+    """Everything the scan read, decoded, as JSON."""
+    src = data.source
+    forest = data.forest
+    return {
+        "source": {
+            "kind": src.kind.value, "server": src.server, "port": src.port,
+            "transport": src.transport, "auth": src.auth, "user": src.user,
+            "certificate": src.certificate, "insecure": src.insecure, "path": src.path,
+            "captured_at": _time(src.captured_at),
+        },
+        "forest": None if forest is None else {
+            "dns_host_name": forest.dns_host_name,
+            "root_domain_nc": forest.root_domain_nc,
+            "default_nc": forest.default_nc,
+            "config_nc": forest.config_nc,
+            "schema_nc": forest.schema_nc,
+            "forest_functionality": forest.forest_functionality,
+            "forest_functionality_name": functional_level(forest.forest_functionality)
+            if forest.forest_functionality is not None else None,
+            "domain_functionality": forest.domain_functionality,
+            "highest_committed_usn": forest.highest_committed_usn,
+            "schema_object_version": forest.schema_object_version,
+            "schema_release": schema_release(forest.schema_object_version)
+            if forest.schema_object_version is not None else None,
+            "msspp_classes": dict(forest.msspp_classes) if forest.msspp_classes else None,
+            "root_domain_sid": forest.root_domain_sid,
+        },
+        "containers": {
+            "spp": container_json(data.spp_container, data),
+            "activation_objects": container_json(data.ao_container, data),
+        },
+        "objects": [object_json(o) for o in data.objects],
+        "other_children": [{"dn": c.dn, "object_classes": list(c.object_classes)}
+                           for c in data.other_children],
+    }
+
+
+def container_json(c: ContainerInfo, data: ForestData) -> dict[str, Any]:
+    """A container with its owner and DACL."""
+    sd = c.security
+    return {
+        "dn": c.dn,
+        "state": c.state.value,
+        "object_classes": list(c.object_classes),
+        "when_created": _time(c.when_created),
+        "when_changed": _time(c.when_changed),
+        "security_error": c.security_error,
+        "owner": None if sd is None or sd.owner is None else {
+            "sid": sd.owner, "name": describe(sd.owner, data)},
+        "dacl": None if sd is None or sd.dacl is None else [
+            {"allowed": a.allowed, "sid": a.sid, "principal": describe(a.sid, data),
+             "rights": list(a.rights()), "inherited": a.inherited, "sddl": a.sddl()}
+            for a in sd.dacl],
+    }
+
+
+def object_json(o: ActivationObject) -> dict[str, Any]:
+    """One activation object, decoded."""
+    pid = o.extended_pid
+    iid = split_installation_id(o.installation_id) if o.installation_id else None
+    cid = split_confirmation_id(o.confirmation_id) if o.confirmation_id else None
+    return {
+        "dn": o.dn,
+        "cn": o.cn,
+        "display_name": o.display_name,
+        "object_guid": str(o.object_guid) if o.object_guid else None,
+        "when_created": _time(o.when_created),
+        "when_changed": _time(o.when_changed),
+        "csvlk_sku_id": o.csvlk_sku_id.text if o.csvlk_sku_id else None,
+        "kms_ids": [k.text for k in o.kms_ids],
+        "partial_product_key": o.partial_product_key,
+        "csvlk_pid": o.csvlk_pid,
+        "extended_pid": None if pid is None else {
+            "platform_id": pid.platform_id, "group_id": pid.group_id,
+            "key_serial": pid.key_serial, "channel": pid.channel, "lcid": pid.lcid,
+            "build": pid.build, "activation_day": pid.activation_day,
+            "activation_year": pid.activation_year,
+            "activation_date": pid.activation_date.isoformat() if pid.activation_date else None,
+        },
+        "installation_id": None if o.installation_id is None else {
+            "value": o.installation_id,
+            "groups": len(iid.groups) if iid else None,
+            "check_digits_ok": iid.ok if iid else False,
+        },
+        "confirmation_id": None if o.confirmation_id is None else {
+            "groups": len(cid.groups) if cid else None,
+            "check_digits_ok": cid.ok if cid else False,
+        },
+        "licences": {name: {"size": b.size, "sha256": b.sha256} for name, b in o.licences},
+    }

@@ -1,0 +1,173 @@
+"""The human report, rendered with rich (colour off under NO_COLOR or when not a terminal)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from adba import __version__
+from adba.core.findings import Finding, Severity
+from adba.core.models import ContainerInfo, ForestData, Readability, SourceKind
+from adba.core.rules.acl import describe
+from adba.core.schema_versions import functional_level, schema_release
+
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def source_line(data: ForestData) -> Text:
+    """One line saying where the data came from and how it was protected."""
+    src = data.source
+    text = Text()
+    if src.kind is SourceKind.LIVE:
+        text.append(f"{src.server}:{src.port} · {src.transport} · {src.auth} as {src.user} · ")
+        if src.insecure:
+            text.append("CERTIFICATE NOT VALIDATED (--insecure)", style="bold red")
+        else:
+            text.append(f"certificate {src.certificate}")
+    elif src.kind is SourceKind.SNAPSHOT:
+        text.append(f"snapshot {src.path}")
+        if src.captured_at:
+            text.append(f", captured {src.captured_at:%Y-%m-%d %H:%M %Z}")
+        if src.server:
+            text.append(f" from {src.server}:{src.port} ({src.transport}, {src.auth} as {src.user})")
+            if src.insecure:
+                text.append(" — CERTIFICATE WAS NOT VALIDATED", style="bold red")
+    else:
+        text.append(f"LDIF export {src.path} (no rootDSE, schema or permissions in this source)")
+    return text
+
+
+def _container_state(c: ContainerInfo) -> str:
+    if c.state is Readability.MISSING:
+        return "[red]missing[/red]"
+    if c.state is Readability.UNKNOWN:
+        return "[dim]not in this source[/dim]"
+    classes = [x for x in c.object_classes if x.lower() != "top"]
+    return "present" + (f" ({escape(classes[-1])})" if classes else "")
+
+
+def forest_table(data: ForestData) -> Table:
+    """Forest and container summary."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    forest = data.forest
+    if forest is not None and data.source.kind is not SourceKind.LDIF:
+        table.add_row("Domain controller", escape(forest.dns_host_name or "?"))
+        table.add_row("Forest root", escape(forest.root_domain_nc or "?"))
+        if forest.forest_functionality is not None:
+            table.add_row("Forest functional level",
+                          f"{forest.forest_functionality} "
+                          f"({functional_level(forest.forest_functionality)})")
+        if forest.schema_object_version is not None:
+            table.add_row("Schema version", f"{forest.schema_object_version} "
+                          f"({schema_release(forest.schema_object_version)})")
+        if forest.msspp_classes:
+            table.add_row("msSPP classes", ", ".join(
+                f"{name} {'present' if ok else '[red]missing[/red]'}"
+                for name, ok in forest.msspp_classes))
+    table.add_row("Configuration NC", escape(data.ao_container.dn.split(",", 3)[-1]))
+    table.add_row("CN=Microsoft SPP", _container_state(data.spp_container))
+    table.add_row("CN=Activation Objects", _container_state(data.ao_container))
+    sd = data.ao_container.security
+    if sd is not None:
+        if sd.owner:
+            table.add_row("Container owner", escape(describe(sd.owner, data)))
+        if sd.dacl is not None:
+            lines = []
+            for ace in sd.dacl:
+                kind = "allow" if ace.allowed else "deny"
+                inherited = " (inherited)" if ace.inherited else ""
+                lines.append(f"{kind} {describe(ace.sid, data)}: {' '.join(ace.rights())}"
+                             f"{inherited}")
+            table.add_row("Container DACL", escape("\n".join(lines)) or "(empty)")
+    elif data.ao_container.security_error:
+        table.add_row("Container DACL", f"[yellow]{escape(data.ao_container.security_error)}[/]")
+    return table
+
+
+def objects_table(data: ForestData) -> Table:
+    """One row per activation object."""
+    table = Table(title=f"Activation objects ({len(data.objects)})", title_justify="left",
+                  show_lines=False, expand=False)
+    table.add_column("Name", overflow="fold")
+    table.add_column("CSVLK SKU id", overflow="fold")
+    table.add_column("Key", no_wrap=True)
+    table.add_column("Extended PID", overflow="fold")
+    table.add_column("KMS ids", justify="right")
+    table.add_column("Licence")
+    table.add_column("Created", no_wrap=True)
+    for obj in data.objects:
+        if obj.licence("msSPP-OnlineLicense"):
+            licence = "online"
+        elif obj.licence("msSPP-PhoneLicense"):
+            licence = "phone"
+        else:
+            licence = "[red]none[/red]"
+        table.add_row(
+            escape(obj.label),
+            escape(obj.csvlk_sku_id.text if obj.csvlk_sku_id else "—"),
+            escape(obj.partial_product_key or "—"),
+            escape(obj.csvlk_pid or "—"),
+            str(len(obj.kms_ids)),
+            licence,
+            obj.when_created.strftime("%Y-%m-%d") if obj.when_created else "—",
+        )
+    return table
+
+
+def finding_panel(f: Finding) -> Panel:
+    """A finding with its evidence, explanation and fix."""
+    body = Text()
+    body.append(f"{f.subject}\n", style="bold")
+    for item in f.evidence:
+        body.append(f"  • {item}\n")
+    body.append("Why: ", style="bold")
+    body.append(f"{f.explanation}\n")
+    body.append("Fix: ", style="bold")
+    body.append(f"{f.remediation}\n")
+    body.append(f"See {f.doc_url}", style="dim")
+    title = Text.assemble((f" {f.severity.value.upper()} ", SEVERITY_STYLE[f.severity]),
+                          f" {f.rule_id} ", (f.title, "bold"))
+    return Panel(body, title=title, title_align="left", border_style="dim")
+
+
+def summary_line(data: ForestData, findings: list[Finding], exit_code: int) -> Text:
+    """Counts by severity and the exit code."""
+    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    parts = [f"{n} {s.value}" for s, n in sorted(counts.items(), key=lambda kv: -kv[0].rank) if n]
+    text = Text(f"{len(data.objects)} activation object(s), {len(findings)} finding(s)")
+    if parts:
+        text.append(" (" + ", ".join(parts) + ")")
+    text.append(f"; exit code {exit_code}")
+    return text
+
+
+def render_scan(console: Console, data: ForestData, findings: list[Finding],
+                exit_code: int) -> None:
+    """Print the whole scan report."""
+    console.print(Text(f"adba {__version__} — ADBA scan", style="bold"))
+    console.print(source_line(data))
+    console.print()
+    console.print(forest_table(data))
+    console.print()
+    if data.objects:
+        console.print(objects_table(data))
+    else:
+        console.print("No activation objects.")
+    console.print()
+    if findings:
+        console.print(Text("Findings", style="bold underline"))
+        console.print(Group(*(finding_panel(f) for f in findings)))
+    else:
+        console.print("No findings.")
+    console.print(summary_line(data, findings, exit_code))

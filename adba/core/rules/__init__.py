@@ -1,0 +1,46 @@
+"""The rules: small pure functions from ``ForestData`` to findings, each with its text beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from adba.core.findings import Finding, RuleText
+from adba.core.models import ForestData
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What rules may know besides the data: today's date (for plausibility of dates)."""
+
+    today: date
+
+
+Rule = Callable[[ForestData, RuleContext], Iterable[Finding]]
+
+
+def all_rules() -> tuple[tuple[Rule, ...], tuple[RuleText, ...]]:
+    """Every rule function and every rule text, from each rule module."""
+    from adba.core.rules import acl, container, duplicates, forgery, objects, phone, pid, schema
+
+    modules = (schema, container, acl, objects, pid, phone, duplicates, forgery)
+    functions: list[Rule] = []
+    texts: list[RuleText] = []
+    for module in modules:
+        functions.extend(module.CHECKS)
+        texts.extend(module.RULES)
+    return tuple(functions), tuple(texts)
+
+
+def rule_texts() -> dict[str, RuleText]:
+    """Rule texts by rule id."""
+    return {t.rule_id: t for t in all_rules()[1]}
+
+
+def run_rules(data: ForestData, context: RuleContext) -> list[Finding]:
+    """Run every rule and return the findings, worst first."""
+    findings: list[Finding] = []
+    for check in all_rules()[0]:
+        findings.extend(check(data, context))
+    return sorted(findings, key=Finding.sort_key)
