@@ -124,6 +124,7 @@ def decode_activation_object(entry: RawEntry) -> ActivationObject:
         object_guid=uuid.UUID(bytes_le=guid[0]) if guid and len(guid[0]) == 16 else None,
         when_created=parse_generalized_time(entry.first_text("whenCreated")),
         when_changed=parse_generalized_time(entry.first_text("whenChanged")),
+        usn_created=_int(entry.first_text("uSNCreated")),
         csvlk_sku_id=GuidValue(sku[0]) if sku else None,
         kms_ids=tuple(GuidValue(v) for v in entry.get("msSPP-KMSIds")),
         csvlk_pid=pid,
@@ -134,6 +135,10 @@ def decode_activation_object(entry: RawEntry) -> ActivationObject:
         licences=tuple(licences),
         present_attributes=frozenset(entry.names()),
     )
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.strip().isdigit() else None
 
 
 def _rdn_value(dn: str) -> str | None:

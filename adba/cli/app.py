@@ -7,7 +7,7 @@ import os
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,14 +29,14 @@ app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=Fals
 log = logging.getLogger("adba")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """Output formats."""
 
     TEXT = "text"
     JSON = "json"
 
 
-class AuthChoice(str, Enum):
+class AuthChoice(StrEnum):
     """Bind methods offered on the command line."""
 
     SIMPLE = "simple"

@@ -70,10 +70,7 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
     except ValueError as exc:
         raise UsageError(f"--auth {options.auth}: only 'simple' is available in this version",
                          "use --auth simple over LDAPS or StartTLS") from exc
-    if options.plain:
-        transport = Transport.PLAIN
-    else:
-        transport = Transport.LDAPS if options.ldaps else Transport.STARTTLS
+    transport = Transport.PLAIN if options.plain else Transport.LDAPS if options.ldaps else Transport.STARTTLS
     if not options.user:
         raise UsageError("no user given", "pass --user user@domain (or set ADBA_USER)")
     pre = ConnectOptions(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 DOC_BASE = "docs/rules.md"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is, from informational to critical."""
 
     INFO = "info"

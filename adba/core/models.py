@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from adba.core.epid import ExtendedPid
 from adba.core.security_descriptor import SecurityDescriptor
@@ -88,6 +88,7 @@ class ActivationObject:
     object_guid: uuid.UUID | None
     when_created: datetime | None
     when_changed: datetime | None
+    usn_created: int | None
     csvlk_sku_id: GuidValue | None
     kms_ids: tuple[GuidValue, ...]
     csvlk_pid: str | None
@@ -123,7 +124,7 @@ class OtherChild:
     object_classes: tuple[str, ...]
 
 
-class Readability(str, Enum):
+class Readability(StrEnum):
     """Whether an entry could be read: present, absent, or unknown to this source."""
 
     PRESENT = "present"
@@ -169,7 +170,7 @@ class ForestInfo:
         return None
 
 
-class SourceKind(str, Enum):
+class SourceKind(StrEnum):
     """Where the data came from."""
 
     LIVE = "live"

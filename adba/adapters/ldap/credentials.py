@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class AuthMethod(str, Enum):
+class AuthMethod(StrEnum):
     """Bind methods. Only ``simple`` is implemented; the others are refused with a way out."""
 
     SIMPLE = "simple"

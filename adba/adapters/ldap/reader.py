@@ -40,7 +40,7 @@ ROOT_DSE_ATTRIBUTES = (
 )
 CONTAINER_ATTRIBUTES = ("objectClass", "whenCreated", "whenChanged", "nTSecurityDescriptor")
 OBJECT_ATTRIBUTES = (
-    "objectClass", "cn", "displayName", "objectGUID", "whenCreated", "whenChanged",
+    "objectClass", "cn", "displayName", "objectGUID", "whenCreated", "whenChanged", "uSNCreated",
     "msSPP-CSVLKSkuId", "msSPP-KMSIds", "msSPP-CSVLKPid", "msSPP-CSVLKPartialProductKey",
     "msSPP-InstallationId", "msSPP-ConfirmationId",
 )
@@ -110,7 +110,7 @@ def read_forest(directory: ReadOnlyDirectory, session: SessionInfo,
             raw.netbios_name = (entry.attributes.get("nETBIOSName") or [b""])[0].decode() or None
 
     progress("reading the SPP containers")
-    sd_control = [security_descriptor_control(sdflags=OWNER_AND_DACL)]
+    sd_control = list(security_descriptor_control(sdflags=OWNER_AND_DACL))
     spp = directory.read(spp_container_dn(config_nc), CONTAINER_ATTRIBUTES, sd_control)
     raw.spp_container = _to_raw(spp) if spp else None
     raw.spp_state = Readability.PRESENT if spp else Readability.MISSING
@@ -125,11 +125,11 @@ def read_forest(directory: ReadOnlyDirectory, session: SessionInfo,
         progress("reading activation objects")
         for child in directory.search(ao_dn, "(objectClass=*)", "one", OBJECT_ATTRIBUTES,
                                       page_size=PAGE_SIZE):
-            entry = _to_raw(child)
+            raw_child = _to_raw(child)
             classes = {v.decode().lower() for v in child.attributes.get("objectClass", [])}
             if "msspp-activationobject" in classes:
-                _read_blobs(directory, entry)
-            raw.children.append(entry)
+                _read_blobs(directory, raw_child)
+            raw.children.append(raw_child)
             progress(f"read {len(raw.children)} object(s)")
 
     raw.principals = _resolve_principals(directory, raw)

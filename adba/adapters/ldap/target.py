@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from adba.errors import UsageError
 
 
-class Transport(str, Enum):
+class Transport(StrEnum):
     """How the LDAP session is protected."""
 
     LDAPS = "ldaps"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from adba.core.rules import RuleContext
 from adba.core.findings import Finding, RuleText, Severity, make_finding
 from adba.core.models import ContainerInfo, ForestData, Readability
+from adba.core.rules import RuleContext
 from adba.core.security_descriptor import Ace
 from adba.core.sids import domain_rid, well_known_name
 
@@ -181,7 +181,7 @@ def check_acl(data: ForestData, _: RuleContext) -> Iterator[Finding]:
     if sd.dacl is not None:
         readers = [a for a in sd.dacl if a.allowed and a.sid in READERS_FOR_CLIENTS
                    and _grants_read(a)]
-        deniers = [a for a in sd.dacl if not a.allowed and a.sid in READERS_FOR_CLIENTS
+        deniers = [a for a in sd.dacl if a.denied and a.sid in READERS_FOR_CLIENTS
                    and _denies_read(a)]
         if not readers or deniers:
             evidence = [f"DACL: {''.join(a.sddl() for a in sd.dacl) or '(empty)'}"]

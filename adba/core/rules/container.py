@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from adba.core.rules import RuleContext
 from adba.core.findings import Finding, RuleText, Severity, make_finding
 from adba.core.models import AO_CONTAINER_CLASS, ContainerInfo, ForestData, Readability
+from adba.core.rules import RuleContext
 
 CONTAINER_MISSING = RuleText(
     "ADBA-CONT-001", Severity.HIGH,

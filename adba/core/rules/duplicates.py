@@ -23,8 +23,8 @@ RULES = (DUPLICATE_CSVLK,)
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
-def _created(obj: ActivationObject) -> datetime:
-    return obj.when_created or _EPOCH
+def _created(obj: ActivationObject) -> tuple[datetime, int]:
+    return (obj.when_created or _EPOCH, obj.usn_created or 0)
 
 
 def check_duplicates(data: ForestData, _: RuleContext) -> Iterator[Finding]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from adba.core.rules import RuleContext
 from adba.core.findings import Finding, RuleText, Severity, make_finding
 from adba.core.models import MANDATORY_ATTRIBUTES, ActivationObject, ForestData
+from adba.core.rules import RuleContext
 
 MAX_NAME = 40
 DELETE_HINT = ("slmgr /del-ao \"{subject}\" (or Remove-ADObject -Identity \"{subject}\"), then "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from adba.core.rules import RuleContext
 from adba.core.findings import Finding, RuleText, Severity, make_finding
 from adba.core.models import MSSPP_CLASSES, ForestData
+from adba.core.rules import RuleContext
 from adba.core.schema_versions import ADBA_MIN_SCHEMA_VERSION, schema_release
 
 SCHEMA_TOO_OLD = RuleText(

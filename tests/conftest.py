@@ -1,0 +1,81 @@
+"""Shared fixtures: the real Samba AD DCs (started once per session, on first use)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.integration import seeds
+from tests.testdc import DCSpec, RunningDC, samba_available, start_dc
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _start(spec: DCSpec) -> Iterator[RunningDC]:
+    ok, reason = samba_available()
+    if not ok:
+        pytest.fail(f"the real Samba AD DC is required and unavailable: {reason} "
+                    "(run scripts/test.sh, which installs it)", pytrace=False)
+    dc = start_dc(spec)
+    try:
+        yield dc
+    finally:
+        dc.stop()
+
+
+@pytest.fixture(scope="session")
+def main_dc() -> Iterator[RunningDC]:
+    """Forestprep containers, seeded objects, plus a Domain Users create-child ACE."""
+    yield from _start(seeds.MAIN)
+
+
+@pytest.fixture(scope="session")
+def old_schema_dc() -> Iterator[RunningDC]:
+    """A forest provisioned with the 2008 R2 schema (no msSPP classes)."""
+    yield from _start(seeds.OLD_SCHEMA)
+
+
+@pytest.fixture(scope="session")
+def no_au_dc() -> Iterator[RunningDC]:
+    """Containers without the Authenticated Users read ACE."""
+    yield from _start(seeds.NO_AU_READ)
+
+
+@pytest.fixture(scope="session")
+def missing_dc() -> Iterator[RunningDC]:
+    """A 2012 R2 forest where forestprep's containers were never created."""
+    yield from _start(seeds.MISSING)
+
+
+@dataclass
+class Run:
+    """A finished ``adba`` process."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_adba(*args: str, env: dict[str, str] | None = None, password: str | None = None,
+             stdin: str | None = None, timeout: float = 120) -> Run:
+    """Run ``python -m adba`` as a user would, in a real process; no colours."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ADBA_")}
+    full_env["NO_COLOR"] = "1"
+    full_env["COLUMNS"] = "200"
+    if password is not None:
+        full_env["ADBA_PASSWORD"] = password
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-m", "adba", *args], capture_output=True, text=True,
+                          env=full_env, cwd=REPO, input=stdin, timeout=timeout, check=False)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def live_args(dc: RunningDC, *extra: str) -> list[str]:
+    """Arguments for a validated LDAPS scan as the plain user."""
+    return ["--server", dc.ip, "--user", dc.user_upn, "--ca-file", str(dc.ca_file), *extra]
