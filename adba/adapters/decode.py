@@ -49,8 +49,8 @@ def decode_forest(raw: RawForest) -> ForestData:
         forest=forest,
         spp_container=spp,
         ao_container=ao,
-        objects=tuple(objects),
-        other_children=tuple(others),
+        objects=tuple(sorted(objects, key=lambda o: o.dn.lower())),
+        other_children=tuple(sorted(others, key=lambda o: o.dn.lower())),
         principals=tuple(sorted(raw.principals.items())),
     )
 
@@ -96,10 +96,12 @@ def _container(entry: RawEntry | None, state: Readability, dn: str,
             security = parse_security_descriptor(values[0])
         except SecurityDescriptorError as exc:
             security_error = f"the security descriptor is malformed: {exc}"
+    classes = tuple(v.decode("utf-8", "replace") for v in entry.get("objectClass"))
     return ContainerInfo(
         dn=entry.dn,
         state=Readability.PRESENT,
-        object_classes=tuple(v.decode("utf-8", "replace") for v in entry.get("objectClass")),
+        readable=bool(classes),
+        object_classes=classes,
         security=security,
         security_error=security_error,
         when_created=parse_generalized_time(entry.first_text("whenCreated")),

@@ -196,11 +196,11 @@ def scan(
                output)
     else:
         if output is None:
-            console = Console(width=None if sys.stdout.isatty() else 120)
+            console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140)
             render_scan(console, data, findings, code)
         else:
             with output.open("w", encoding="utf-8") as handle:
-                render_scan(Console(file=handle, width=120, no_color=True), data, findings, code)
+                render_scan(Console(file=handle, width=140, no_color=True), data, findings, code)
     raise typer.Exit(code)
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.markup import escape
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
@@ -99,10 +98,9 @@ def objects_table(data: ForestData) -> Table:
     """One row per activation object."""
     table = Table(title=f"Activation objects ({len(data.objects)})", title_justify="left",
                   show_lines=False, expand=False)
-    table.add_column("Name", overflow="fold")
-    table.add_column("CSVLK SKU id", overflow="fold")
+    table.add_column("Name / extended PID", overflow="fold")
+    table.add_column("CSVLK SKU id", no_wrap=True)
     table.add_column("Key", no_wrap=True)
-    table.add_column("Extended PID", overflow="fold")
     table.add_column("KMS ids", justify="right")
     table.add_column("Licence")
     table.add_column("Created", no_wrap=True)
@@ -114,10 +112,9 @@ def objects_table(data: ForestData) -> Table:
         else:
             licence = "[red]none[/red]"
         table.add_row(
-            escape(obj.label),
+            f"{escape(obj.label)}\n[dim]{escape(obj.csvlk_pid or 'no PID')}[/dim]",
             escape(obj.csvlk_sku_id.text if obj.csvlk_sku_id else "—"),
             escape(obj.partial_product_key or "—"),
-            escape(obj.csvlk_pid or "—"),
             str(len(obj.kms_ids)),
             licence,
             obj.when_created.strftime("%Y-%m-%d") if obj.when_created else "—",
@@ -125,20 +122,26 @@ def objects_table(data: ForestData) -> Table:
     return table
 
 
-def finding_panel(f: Finding) -> Panel:
-    """A finding with its evidence, explanation and fix."""
-    body = Text()
-    body.append(f"{f.subject}\n", style="bold")
-    for item in f.evidence:
-        body.append(f"  • {item}\n")
-    body.append("Why: ", style="bold")
-    body.append(f"{f.explanation}\n")
-    body.append("Fix: ", style="bold")
-    body.append(f"{f.remediation}\n")
-    body.append(f"See {f.doc_url}", style="dim")
+def render_finding(console: Console, f: Finding) -> None:
+    """A finding with its evidence, explanation and fix.
+
+    DNs and commands are printed with soft wrapping, never broken by rich, so that a command
+    copied from the terminal is exactly the command to run.
+    """
     title = Text.assemble((f" {f.severity.value.upper()} ", SEVERITY_STYLE[f.severity]),
-                          f" {f.rule_id} ", (f.title, "bold"))
-    return Panel(body, title=title, title_align="left", border_style="dim")
+                          "  ", (f.rule_id, "bold"), "  ", f.title)
+    console.print(title, soft_wrap=True)
+    console.print(Text.assemble(("  Subject: ", "bold"), f.subject), soft_wrap=True)
+    for item in f.evidence:
+        console.print(Text(f"    - {item}"), soft_wrap=True)
+    why = Table.grid(padding=(0, 1))
+    why.add_column(no_wrap=True, style="bold")
+    why.add_column()
+    why.add_row("  Why:", f.explanation)
+    console.print(why)
+    console.print(Text.assemble(("  Fix: ", "bold"), f.remediation), soft_wrap=True)
+    console.print(Text(f"  See {f.doc_url}", style="dim"), soft_wrap=True)
+    console.print()
 
 
 def summary_line(data: ForestData, findings: list[Finding], exit_code: int) -> Text:
@@ -167,7 +170,8 @@ def render_scan(console: Console, data: ForestData, findings: list[Finding],
     console.print()
     if findings:
         console.print(Text("Findings", style="bold underline"))
-        console.print(Group(*(finding_panel(f) for f in findings)))
+        for finding in findings:
+            render_finding(console, finding)
     else:
         console.print("No findings.")
     console.print(summary_line(data, findings, exit_code))

@@ -143,6 +143,8 @@ class ContainerInfo:
     security_error: str | None = None
     when_created: datetime | None = None
     when_changed: datetime | None = None
+    readable: bool | None = None
+    """False when the entry is visible but none of its attributes could be read; None unknown."""
 
 
 @dataclass(frozen=True)

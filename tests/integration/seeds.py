@@ -25,6 +25,9 @@ def _cid_group(data: str) -> str:
 WS2022_CSVLK = "661f7658-7035-4b4c-9f35-010682943ec2"
 OFFICE2021_CSVLK = "47f3b983-7c53-4d45-abc6-bcd91e2dd90a"
 WIN10_2019_CSVLK = "90da7373-1c51-430b-bf26-c97e9c5cdc31"
+WIN10_2016_CSVLK = "30a42c86-b7a0-4a34-8c90-ff177cb2acb7"
+OFFICE2019_CSVLK = "70512334-47b4-44db-a233-be5ea33b914c"
+KMS_OFFICE2019 = "617d9eb1-ef36-4f82-86e0-a65ae07b96c6"
 KMS_WS2022 = "b74263e4-0f92-46c6-bcf8-c11d5efe2959"
 KMS_WS2019 = "8449b1fb-f0ea-497a-99ab-66ca96e9a0f5"
 KMS_WIN10 = "58e2134f-8e11-4d17-9cb2-91069c151148"
@@ -71,13 +74,13 @@ MAIN_OBJECTS = (
          **ONLINE),
     _obj("ao-bad-pid", WIN10_2019_CSVLK, [KMS_WIN10], "garbage-pid", "M4QDR", "Win10 2019",
          **ONLINE),
-    _obj("ao-bad-iid", OFFICE2021_CSVLK, [KMS_OFFICE2021],
-         "03612-00206-572-000001-03-1033-19041.0000-0412023", "B2C3D",
+    _obj("ao-bad-iid", OFFICE2019_CSVLK, [KMS_OFFICE2019],
+         "03612-00206-666-000001-03-1033-17763.0000-0412020", "B2C3D",
          "A name that is far longer than the forty characters allowed",
          **{"msSPP-PhoneLicense": [b"<phone licence 3>" * 25],
             "msSPP-InstallationId": [BAD_IID], "msSPP-ConfirmationId": [GOOD_CID]}),
-    _obj("ao-future", WIN10_2019_CSVLK, [KMS_WIN10],
-         "03612-00206-256-000123-03-1033-17763.0000-1502031", "Q7RT9", "Win10 2019 future",
+    _obj("ao-future", WIN10_2016_CSVLK, [KMS_WIN10],
+         "03612-00206-531-000123-03-1033-14393.0000-1502031", "Q7RT9", "Win10 2019 future",
          **ONLINE),
 )
 

@@ -9,24 +9,33 @@ No pytest dependency: tests and the benchmark script both use it.  Typical use::
         conn = dc.reader_connection()          # plain Domain User, validated LDAPS
         conn.search(dc.ao_container_dn, "(objectClass=msSPP-ActivationObject)")
 
-What :func:`start_dc` builds (details in :class:`DCSpec` and ``docs`` of each function):
+What :func:`start_dc` builds (details in :class:`DCSpec` and the function docstrings):
 
 * a forest ``spec.realm`` provisioned with ``--dns-backend=NONE`` and a random Administrator
   password, Samba bound to ``spec.ip`` only (IPv4; the address is added to ``lo`` when needed
-  and removed again by ``stop()``);
+  and removed again by ``stop()``), everything it writes under the workdir;
 * LDAPS with a harness-generated CA (``dc.ca_file``); the server certificate names only
-  ``dc.host`` (``<hostname>.<realm>``) and ``dc.ip``.  ``dc.host`` does not resolve: use
-  ``dc.server(name=dc.host)`` / ``dc.connect(..., name=...)`` to connect to the IP while
-  validating another name (``name="localhost"`` fails validation);
+  ``dc.host`` (``<hostname>.<realm>``) and ``dc.ip``.  ``dc.host`` does not resolve (no
+  ``/etc/hosts`` edits): ``dc.server(name=...)`` / ``dc.connect(..., name=...)`` connect to the
+  IP while validating another name (``name="localhost"`` fails validation);
 * the plain Domain User ``reader`` (``dc.user_upn``/``dc.user_down_level``/``dc.user_password``);
-* ``spec.spp_containers``:
+* unless ``spec.windows_default_sd=False``: the msSPP classes' ``defaultSecurityDescriptor``
+  repaired in the schema (Samba 4.17's copy does not parse, so activation objects would get
+  only inherited ACEs and a plain user would see their DNs but no attributes);
+* ``spec.spp_containers``, each container created over LDAP with an explicit DACL, like
+  forestprep operations 91/92 (inherited ACEs from ``CN=Services`` are added by the DC):
   ``"forestprep"`` - ``CN=Microsoft SPP`` (class ``container``) and ``CN=Activation Objects``
-  (class ``msSPP-ActivationObjectsContainer``), each with :data:`FORESTPREP_ACES` added;
-  ``"no-au-read"`` - both containers, only inherited ACEs;
-  ``"missing"`` - neither.  With ``base_schema="2008_R2"`` (no msSPP classes) only
-  ``CN=Microsoft SPP`` is created;
-* ``spec.extra_container_aces`` added to ``CN=Activation Objects``, then ``spec.objects`` added
-  as Administrator (the server enforces its schema ranges), then ``spec.extra_ldif``.
+  (class ``msSPP-ActivationObjectsContainer``), explicit ACEs :data:`FORESTPREP_ACES`;
+  ``"no-au-read"`` - both containers with no explicit ACE (only the inherited EA/DA ones);
+  ``"missing"`` - neither.  With ``base_schema="2008_R2"`` (no msSPP classes, schema
+  objectVersion 47) only ``CN=Microsoft SPP`` is created;
+* ``spec.extra_container_aces`` appended to ``CN=Activation Objects``' explicit DACL, then
+  ``spec.objects`` added as Administrator (the server enforces its own schema ranges; a refusal
+  raises :class:`SeedError` with the server's message), then ``spec.extra_ldif``.
+
+Set ``ADBA_TESTDC_KEEP=1`` to keep harness-created workdirs (``/tmp/adba-dc-*``) after
+``stop()``.  If the Python process dies without ``stop()``, samba exits by itself (it runs
+with ``-i`` and sees EOF on stdin), but a loopback address the harness added stays.
 """
 
 from .certs import TlsFiles, write_tls_files

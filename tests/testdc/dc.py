@@ -71,8 +71,8 @@ _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _LOG_TAIL_LINES = 40
 _KEEP_ENV = "ADBA_TESTDC_KEEP"
 # AF_UNIX socket paths are limited to 108 bytes; Samba puts sockets a few levels below the
-# workdir (e.g. <workdir>/run/ncalrpc/np/..., <workdir>/msg.sock/<pid>).
-_MAX_WORKDIR_LEN = 60
+# workdir; the longest is <workdir>/run/ncalrpc/np/protected_storage (33 more characters).
+_MAX_WORKDIR_LEN = 70
 
 
 class HarnessError(RuntimeError):
@@ -90,7 +90,7 @@ class DCStartError(HarnessError):
 class SeedError(HarnessError):
     """The server refused an add/modify while seeding; ``result`` is ldap3's result dict."""
 
-    def __init__(self, message: str, dn: str, result: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, dn: str = "", result: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.dn = dn
         self.result: dict[str, Any] = dict(result or {})

@@ -99,23 +99,21 @@ def connect(options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
     check_options(options)
     endpoints = candidate_endpoints(options)
     unreachable: list[str] = []
-    for endpoint in endpoints:
+    for index, endpoint in enumerate(endpoints):
         try:
             return _connect_one(endpoint, options)
         except _Unreachable as exc:
-            log.warning("%s", exc)
             unreachable.append(str(exc))
+            if index + 1 < len(endpoints):
+                log.warning("%s; trying the next domain controller", exc)
+    ports = sorted({str(e.port) for e in endpoints})
+    hint = (f"check the name, that TCP port {'/'.join(ports)} is open, or raise --timeout "
+            f"(now {options.timeout:g} s)")
     if len(unreachable) == 1:
-        raise ConnectionFailed(unreachable[0], _unreachable_hint(options))
+        raise ConnectionFailed(unreachable[0], hint)
     raise ConnectionFailed(
         f"none of the {len(unreachable)} domain controllers answered: " + "; ".join(unreachable),
-        _unreachable_hint(options))
-
-
-def _unreachable_hint(options: ConnectOptions) -> str:
-    port = "636" if options.transport is Transport.LDAPS else "389"
-    return (f"check the name, that TCP port {port} is open, or raise --timeout "
-            f"(now {options.timeout:g} s)")
+        hint)
 
 
 class _Unreachable(Exception):

@@ -118,7 +118,9 @@ def read_forest(directory: ReadOnlyDirectory, session: SessionInfo,
     ao = directory.read(ao_dn, CONTAINER_ATTRIBUTES, sd_control)
     raw.ao_container = _to_raw(ao) if ao else None
     raw.ao_state = Readability.PRESENT if ao else Readability.MISSING
-    if ao is not None and not ao.attributes.get("nTSecurityDescriptor"):
+    if ao is not None and not ao.attributes:
+        raw.security_error = "the entry is visible but this account can read none of its attributes"
+    elif ao is not None and not ao.attributes.get("nTSecurityDescriptor"):
         raw.security_error = "the server returned no security descriptor (no READ_CONTROL right)"
 
     if ao is not None:

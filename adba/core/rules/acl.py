@@ -170,7 +170,21 @@ def _denies_read(ace: Ace) -> bool:
 def check_acl(data: ForestData, _: RuleContext) -> Iterator[Finding]:
     """Client read access, planting rights, owner, delete rights on the AO container."""
     container: ContainerInfo = data.ao_container
+    spp = data.spp_container
+    who = f" ({data.source.user})" if data.source.user else ""
+    if container.state is Readability.MISSING and spp.readable is False:
+        yield make_finding(NO_CLIENT_READ, container.dn, [
+            f"{spp.dn} is visible but this account{who} can read none of its attributes",
+            f"{container.dn} cannot be seen at all (it may also be missing; an Enterprise Admin "
+            "can tell)",
+            "a client reads as its computer account, an Authenticated User like this one"])
+        return
     if container.state is not Readability.PRESENT:
+        return
+    if container.readable is False:
+        yield make_finding(NO_CLIENT_READ, container.dn, [
+            f"the container is visible but this account{who} can read none of its attributes",
+            f"{len(data.objects)} activation object(s) visible"])
         return
     sd = container.security
     if sd is None:

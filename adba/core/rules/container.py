@@ -60,6 +60,8 @@ def _structural(container: ContainerInfo) -> str | None:
 def check_containers(data: ForestData, _: RuleContext) -> Iterator[Finding]:
     """Missing containers, wrong classes, empty container, foreign children."""
     spp, ao = data.spp_container, data.ao_container
+    if ao.state is Readability.MISSING and spp.readable is False:
+        return  # hidden, not known to be missing: ADBA-ACL-001 reports it
     if ao.state is Readability.MISSING:
         evidence = [f"{ao.dn} does not exist (or this account cannot see it)"]
         if spp.state is Readability.MISSING:
@@ -74,7 +76,7 @@ def check_containers(data: ForestData, _: RuleContext) -> Iterator[Finding]:
                 f"objectClass: {', '.join(container.object_classes)}",
                 f"expected structural class {expected}",
             ])
-    if ao.state is Readability.PRESENT and not data.objects:
+    if ao.state is Readability.PRESENT and ao.readable is not False and not data.objects:
         evidence = [f"{ao.dn} has no msSPP-ActivationObject children visible to this account"]
         if data.source.user:
             evidence.append(f"read as {data.source.user}")

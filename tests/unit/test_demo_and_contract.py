@@ -1,0 +1,80 @@
+"""The bundled demo, exit codes, --fail-on, output files, --version and the rules doc."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from adba import __version__
+from adba.cli.exit_codes import ExitCode, exit_code_for
+from adba.core.findings import Finding, Severity
+from scripts.gen_rules_doc import render
+from tests.conftest import REPO, run_adba
+
+
+def _finding(sev: Severity) -> Finding:
+    return Finding("X-1", sev, "t", "s", (), "e", "r", "d")
+
+
+def test_exit_code_thresholds() -> None:
+    assert exit_code_for([], Severity.MEDIUM) is ExitCode.OK
+    assert exit_code_for([_finding(Severity.LOW)], Severity.MEDIUM) is ExitCode.OK
+    assert exit_code_for([_finding(Severity.LOW)], Severity.LOW) is ExitCode.WARNING
+    assert exit_code_for([_finding(Severity.MEDIUM)], Severity.MEDIUM) is ExitCode.WARNING
+    assert exit_code_for([_finding(Severity.MEDIUM), _finding(Severity.HIGH)],
+                         Severity.MEDIUM) is ExitCode.CRITICAL
+    assert exit_code_for([_finding(Severity.HIGH)], Severity.CRITICAL) is ExitCode.OK
+    assert exit_code_for([_finding(Severity.INFO)], Severity.INFO) is ExitCode.WARNING
+
+
+def test_demo_prints_the_report() -> None:
+    run = run_adba("scan", "--demo")
+    assert run.code == 2, run.stderr
+    assert "ADBA scan" in run.stdout
+    assert "Activation objects (7)" in run.stdout
+    assert "ADBA-FORGE-001" in run.stdout
+    assert run.stderr == ""
+
+
+def test_demo_json_and_fail_on() -> None:
+    run = run_adba("scan", "--demo", "--format", "json", "--fail-on", "critical")
+    doc = json.loads(run.stdout)
+    assert run.code == doc["exit_code"] == 2  # the demo holds a critical finding
+    severities = {f["severity"] for f in doc["findings"]}
+    assert "critical" in severities
+    # Findings come worst first.
+    ranks = [["info", "low", "medium", "high", "critical"].index(f["severity"])
+             for f in doc["findings"]]
+    assert ranks == sorted(ranks, reverse=True)
+
+
+def test_output_file_gets_the_result_and_stdout_stays_empty(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    run = run_adba("scan", "--demo", "--format", "json", "-o", str(out))
+    assert run.stdout == ""
+    assert json.loads(out.read_text())["command"] == "scan"
+
+
+def test_version() -> None:
+    run = run_adba("--version")
+    assert run.code == 0 and run.stdout.strip() == f"adba {__version__}"
+
+
+def test_help_documents_exit_codes() -> None:
+    run = run_adba("--help")
+    assert "3 adba could not inspect" in " ".join(run.stdout.split())
+
+
+def test_rules_doc_is_current() -> None:
+    assert (REPO / "docs" / "rules.md").read_text(encoding="utf-8") == render(), \
+        "run: python scripts/gen_rules_doc.py"
+
+
+def test_every_rule_id_is_unique_and_documented() -> None:
+    from adba.core.rules import all_rules
+
+    ids = [t.rule_id for t in all_rules()[1]]
+    assert len(ids) == len(set(ids))
+    doc = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule_id in ids:
+        assert f"## {rule_id}" in doc
