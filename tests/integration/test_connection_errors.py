@@ -49,7 +49,7 @@ def test_unreachable_server_is_one_line_exit_3() -> None:
     assert run.code == 3
     line = _one_line_error(run.stderr)
     assert f"cannot reach 127.0.0.1:{port}: connection refused" in line
-    assert "check the name" in line
+    assert "check the name and that TCP port" in line
 
 
 def test_untrusted_certificate_without_ca_file(main_dc: RunningDC) -> None:
@@ -118,3 +118,13 @@ def test_unknown_domain_in_dns_is_one_line_exit_3() -> None:
     assert run.code == 3
     line = _one_line_error(run.stderr)
     assert "DNS has no _ldap._tcp.dc._msdcs.nowhere.test records" in line
+
+
+def test_ldaps_to_the_plain_ldap_port_says_so(main_dc: RunningDC) -> None:
+    run = run_adba("scan", "--server", f"{main_dc.ip}:389", "--user", main_dc.user_upn,
+                   "--ca-file", str(main_dc.ca_file), "--timeout", "3",
+                   password=main_dc.user_password)
+    assert run.code == 3
+    line = _one_line_error(run.stderr)
+    assert f"TLS handshake with {main_dc.ip}:389 failed" in line
+    assert "--starttls" in line

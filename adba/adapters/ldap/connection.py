@@ -107,8 +107,8 @@ def connect(options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
             if index + 1 < len(endpoints):
                 log.warning("%s; trying the next domain controller", exc)
     ports = sorted({str(e.port) for e in endpoints})
-    hint = (f"check the name, that TCP port {'/'.join(ports)} is open, or raise --timeout "
-            f"(now {options.timeout:g} s)")
+    hint = (f"check the name and that TCP port {'/'.join(ports)} is open, or raise --timeout "
+            f"from {options.timeout:g} s")
     if len(unreachable) == 1:
         raise ConnectionFailed(unreachable[0], hint)
     raise ConnectionFailed(
@@ -223,11 +223,19 @@ def _raise_tls_error(exc: BaseException, endpoint: Endpoint, options: ConnectOpt
                 else "check the DC certificate and the clock of this machine")
         raise CertificateError(f"the certificate of {label} is not trusted: {reason}",
                                hint) from exc
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+        raise _Unreachable(
+            f"cannot reach {label}: no answer to the TLS handshake within {options.timeout:g} s "
+            "(is this an LDAPS port?)") from exc
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | ssl.SSLEOFError):
+        raise ConnectionFailed(
+            f"TLS handshake with {label} failed: the server closed the connection",
+            "is this an LDAPS port? LDAPS is 636; for 389 use --starttls") from exc
     if isinstance(exc, ssl.SSLError):
         raise ConnectionFailed(
             f"TLS handshake with {label} failed: {exc.reason or exc}",
             "check that the port speaks TLS (LDAPS is 636; for 389 use --starttls)") from exc
-    if isinstance(exc, TimeoutError | OSError):
+    if isinstance(exc, OSError):
         raise _Unreachable(f"cannot reach {label}: TLS handshake failed: {exc}") from exc
     raise ConnectionFailed(f"TLS with {label} failed: {exc}") from exc
 

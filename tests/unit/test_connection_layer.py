@@ -1,0 +1,102 @@
+"""Connection-layer pieces a real DC cannot exercise: option checks, parsing, error mapping."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from adba.adapters.ldap import connection as conn_mod
+from adba.adapters.ldap.connection import ConnectOptions, check_options
+from adba.adapters.ldap.credentials import AuthMethod, Credentials
+from adba.adapters.ldap.directory import ReadOnlyDirectory
+from adba.adapters.ldap.discovery import _order, _split_dns_server
+from adba.adapters.ldap.target import Endpoint, Transport, parse_server
+from adba.errors import AuthFailed, UsageError
+
+
+def _options(**kw: object) -> ConnectOptions:
+    base: dict[str, object] = dict(server="dc1", domain=None, dns_server=None,
+                                   transport=Transport.LDAPS, ca_file=None, insecure=False,
+                                   timeout=5.0, auth=AuthMethod.SIMPLE,
+                                   credentials=Credentials("u@x", "pw"))
+    base.update(kw)
+    return ConnectOptions(**base)  # type: ignore[arg-type]
+
+
+def test_read_only_by_construction() -> None:
+    public = {name for name, _ in inspect.getmembers(ReadOnlyDirectory) if not name.startswith("_")}
+    assert public == {"search", "read", "root_dse", "close"}
+    source = inspect.getsource(conn_mod)
+    assert "read_only=True" in source
+
+
+def test_credentials_never_show_the_password() -> None:
+    creds = Credentials("CONTOSO\\reader", "S3cret!")
+    assert "S3cret!" not in repr(creds) and "S3cret!" not in str(creds)
+    assert creds.form == "down-level"
+    assert Credentials("reader@contoso.com", "x").form == "upn"
+
+
+@pytest.mark.parametrize(("text", "host", "port"), [
+    ("dc1.contoso.com", "dc1.contoso.com", 636),
+    ("dc1:3269", "dc1", 3269),
+    ("[fe80::1]", "fe80::1", 636),
+    ("[::1]:10636", "::1", 10636),
+    ("fe80::1", "fe80::1", 636),
+])
+def test_parse_server(text: str, host: str, port: int) -> None:
+    assert parse_server(text, Transport.LDAPS) == Endpoint(host, port)
+
+
+@pytest.mark.parametrize("text", ["", "dc1:0", "dc1:x", "[::1", "[::1]x"])
+def test_parse_server_refuses(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_server(text, Transport.LDAPS)
+
+
+def test_starttls_default_port() -> None:
+    assert parse_server("dc1", Transport.STARTTLS).port == 389
+
+
+def test_option_checks() -> None:
+    with pytest.raises(UsageError, match="clear text"):
+        check_options(_options(transport=Transport.PLAIN))
+    with pytest.raises(UsageError, match="both given"):
+        check_options(_options(domain="contoso.com"))
+    with pytest.raises(UsageError, match="no domain controller"):
+        check_options(_options(server=None))
+    with pytest.raises(UsageError, match="no such file"):
+        check_options(_options(ca_file="/nonexistent.pem"))
+
+
+def test_dns_server_forms() -> None:
+    assert _split_dns_server("10.0.0.1") == ("10.0.0.1", 53)
+    assert _split_dns_server("10.0.0.1:5353") == ("10.0.0.1", 5353)
+    assert _split_dns_server("[::1]:53") == ("::1", 53)
+    with pytest.raises(UsageError):
+        _split_dns_server("dns.contoso.com")
+
+
+def test_srv_priority_orders_first() -> None:
+    records = [(10, 100, "b", 389), (0, 0, "a", 389), (10, 0, "c", 389)]
+    ordered = [r[2] for r in _order(records)]
+    assert ordered[0] == "a" and set(ordered[1:]) == {"b", "c"}
+
+
+@pytest.mark.parametrize(("code", "message", "expected"), [
+    (49, "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 775, v4563",
+     "the account is locked out"),
+    (49, "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 532, v4563",
+     "the password has expired"),
+    (49, "", "wrong user name or password"),
+    (8, "BindSimple: Transport encryption required.", "requires a stronger authentication"),
+    (13, "", "requires confidentiality"),
+])
+def test_bind_errors_say_the_cause_and_the_way_out(code: int, message: str,
+                                                   expected: str) -> None:
+    with pytest.raises(AuthFailed) as info:
+        conn_mod._raise_bind_error({"result": code, "message": message}, Endpoint("dc1", 636),
+                                   _options())
+    assert expected in str(info.value)
+    assert info.value.hint
