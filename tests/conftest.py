@@ -63,10 +63,12 @@ class Run:
 
 
 def run_adba(*args: str, env: dict[str, str] | None = None, password: str | None = None,
-             stdin: str | None = None, timeout: float = 120) -> Run:
-    """Run ``python -m adba`` as a user would, in a real process; no colours."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ADBA_")}
-    full_env["NO_COLOR"] = "1"
+             stdin: str | None = None, timeout: float = 120, colour: bool = False) -> Run:
+    """Run ``python -m adba`` as a user would, in a real process; no colours unless asked."""
+    full_env = {k: v for k, v in os.environ.items()
+                if not k.startswith("ADBA_") and k not in ("NO_COLOR", "FORCE_COLOR")}
+    if not colour:
+        full_env["NO_COLOR"] = "1"
     full_env["COLUMNS"] = "200"
     if password is not None:
         full_env["ADBA_PASSWORD"] = password

@@ -93,7 +93,7 @@ SnapshotOpt = Annotated[Path | None, typer.Option(
     "--snapshot", envvar="ADBA_SNAPSHOT", help="Scan a snapshot file instead of a DC.")]
 LdifOpt = Annotated[Path | None, typer.Option(
     "--ldif", envvar="ADBA_LDIF", help="Scan an LDIF export (ldifde) instead of a DC.")]
-Demo = Annotated[bool, typer.Option("--demo", help="Scan the bundled sample forest.")]
+Demo = Annotated[bool, typer.Option("--demo", envvar="ADBA_DEMO", help="Scan the bundled sample forest.")]
 Debug = Annotated[bool, typer.Option("--debug", envvar="ADBA_DEBUG",
                                      help="Verbose logs and tracebacks on stderr.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", envvar="ADBA_VERBOSE",
@@ -110,7 +110,7 @@ def _setup_logging(debug: bool, verbose: bool) -> None:
 
 
 def _stderr_console() -> Console:
-    return Console(stderr=True)
+    return Console(stderr=True, color_system=None if os.environ.get("NO_COLOR") else "auto")
 
 
 def _progress(verbose: bool) -> tuple[AbstractContextManager[Any], Any]:
@@ -196,7 +196,8 @@ def scan(
                output)
     else:
         if output is None:
-            console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140)
+            console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140,
+                              color_system=None if os.environ.get("NO_COLOR") else "auto")
             render_scan(console, data, findings, code)
         else:
             with output.open("w", encoding="utf-8") as handle:

@@ -78,3 +78,26 @@ def test_every_rule_id_is_unique_and_documented() -> None:
     doc = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     for rule_id in ids:
         assert f"## {rule_id}" in doc
+
+
+def test_no_color_is_respected() -> None:
+    coloured = run_adba("scan", "--demo", env={"FORCE_COLOR": "1"}, colour=True)
+    plain = run_adba("scan", "--demo", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}, colour=True)
+    assert "\x1b[" in coloured.stdout
+    assert "\x1b[" not in plain.stdout
+    assert "ADBA-FORGE-001" in plain.stdout
+
+
+def test_every_option_has_an_environment_variable() -> None:
+    import typer.main
+
+    from adba.cli.app import app
+
+    group = typer.main.get_command(app)
+    for name in ("scan", "snapshot"):
+        command = group.commands[name]  # type: ignore[attr-defined]
+        for param in command.params:
+            if param.name in ("help",):
+                continue
+            assert param.envvar, f"{name} --{param.name} has no ADBA_ variable"
+            assert str(param.envvar).startswith("ADBA_")
