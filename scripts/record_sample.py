@@ -29,7 +29,7 @@ def main() -> int:
         env = dict(os.environ, ADBA_PASSWORD=dc.user_password)
         proc = subprocess.run(
             [sys.executable, "-m", "adba", "snapshot", "--server", dc.ip, "--user", dc.user_upn,
-             "--ca-file", str(dc.ca_file), "-o", str(TARGET)],
+             "--ca-file", str(dc.ca_file), "--computers", "-o", str(TARGET)],
             env=env, cwd=REPO, check=False)
     return proc.returncode
 

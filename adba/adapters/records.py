@@ -62,3 +62,6 @@ class RawForest:
     security_error: str | None = None
     children: list[RawEntry] = field(default_factory=list)
     principals: dict[str, str] = field(default_factory=dict)
+    computers: list[list[object]] | None = None
+    """Computer rows from a snapshot taken with --computers (see adapters.snapshot)."""
+    computers_base: str | None = None

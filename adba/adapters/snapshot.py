@@ -10,11 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from adba.adapters.ldap.computers import computer_from_attributes
 from adba.adapters.records import RawEntry, RawForest
+from adba.core.coverage import Computer
 from adba.core.models import Blob, Readability, SourceInfo, SourceKind
 from adba.errors import InputFileError
 
@@ -79,12 +82,48 @@ def snapshot_document(raw: RawForest) -> dict[str, Any]:
     }
 
 
-def write_snapshot(raw: RawForest, path: Path | None) -> str:
-    """Serialise to JSON; write it to ``path`` when given. Returns the text."""
-    text = json.dumps(snapshot_document(raw), indent=2, ensure_ascii=False) + "\n"
-    if path is not None:
-        path.write_text(text, encoding="utf-8")
-    return text
+COMPUTER_FIELDS = ("cn", "dNSHostName", "operatingSystem", "operatingSystemVersion",
+                   "lastLogonTimestamp", "userAccountControl")
+
+
+def write_snapshot(raw: RawForest, out: TextIO,
+                   computers: Iterable[dict[str, list[bytes]]] | None = None,
+                   computers_base: str | None = None) -> int:
+    """Write the snapshot JSON to ``out``; computers (raw attributes) are streamed one per line.
+
+    Returns the number of computers written.
+    """
+    doc = snapshot_document(raw)
+    if computers is None:
+        out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    doc["computers_base"] = computers_base
+    doc["computer_fields"] = list(COMPUTER_FIELDS)
+    head = json.dumps(doc, indent=2, ensure_ascii=False)
+    out.write(head[: head.rstrip().rfind("}")].rstrip() + ',\n  "computers": [')
+    count = 0
+    for attrs in computers:
+        row = [_computer_value(attrs, name) for name in COMPUTER_FIELDS]
+        out.write(("\n    " if count == 0 else ",\n    ") + json.dumps(row, ensure_ascii=False))
+        count += 1
+    out.write("\n  ]\n}\n")
+    return count
+
+
+def _computer_value(attrs: dict[str, list[bytes]], name: str) -> str | None:
+    for key, values in attrs.items():
+        if key.lower() == name.lower() and values:
+            return values[0].decode("utf-8", "replace")
+    return None
+
+
+def snapshot_computers(rows: list[list[object]]) -> Iterator[Computer]:
+    """Decode a snapshot's computer rows lazily."""
+    for row in rows:
+        attrs = {name: [str(value).encode("utf-8")] for name, value in zip(COMPUTER_FIELDS, row,
+                                                                          strict=False)
+                 if value is not None}
+        yield computer_from_attributes(str(row[0]) if row else "", attrs)
 
 
 class _Reader:
@@ -237,7 +276,22 @@ def read_snapshot(path: Path) -> RawForest:
         children=[e for i, c in enumerate(children_doc)
                   if (e := r.entry(c, f"children[{i}]")) is not None],
         principals={str(k): str(v) for k, v in principals.items()},
+        computers=_computer_rows(r, doc.get("computers")),
+        computers_base=r.opt_str(doc.get("computers_base"), "computers_base"),
     )
+
+
+def _computer_rows(r: _Reader, value: Any) -> list[list[object]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise r.fail("computers", "expected a list")
+    for i, row in enumerate(value):
+        if not isinstance(row, list) or len(row) != len(COMPUTER_FIELDS) or not all(
+                v is None or isinstance(v, str) for v in row):
+            raise r.fail(f"computers[{i}]", f"expected a list of {len(COMPUTER_FIELDS)} strings "
+                                            "or nulls")
+    return value
 
 
 def _state(r: _Reader, value: Any, where: str) -> Readability:

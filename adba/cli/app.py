@@ -26,6 +26,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 the worst such finding is info, l
 
 app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=False,
                   add_completion=False, rich_markup_mode=None)
+from adba.cli.catalog_cmd import catalog_app; app.add_typer(catalog_app, name="catalog")  # noqa: E402, E702, I001
 log = logging.getLogger("adba")
 
 
@@ -146,6 +147,83 @@ def _write(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
+ProductDb = Annotated[Path | None, typer.Option(
+    "--product-db", envvar="ADBA_PRODUCT_DB",
+    help="A JSON file that adds to or corrects the built-in product catalog.")]
+StaleDays = Annotated[int, typer.Option(
+    "--stale-days", envvar="ADBA_STALE_DAYS",
+    help="Computers without a logon for this many days are stale and not counted (0: count all).")]
+MaxListed = Annotated[int | None, typer.Option(
+    "--max-listed", envvar="ADBA_MAX_LISTED",
+    help="List at most this many uncovered machines per family (default: all).")]
+SearchBase = Annotated[str | None, typer.Option(
+    "--search-base", envvar="ADBA_SEARCH_BASE",
+    help="Where to look for computers (default: the DC's domain).")]
+
+
+def _analyse(*, snapshot: Path | None, ldif: Path | None, demo: bool, live: Any,
+             product_db: Path | None, coverage: bool, stale_days: int, max_listed: int | None,
+             search_base: str | None, verbose: bool) -> tuple[Any, list[Any], Any]:
+    """Read the source, run the rules, and (optionally) count coverage while connected."""
+    from adba.adapters.catalog_file import load_catalog
+    from adba.cli.sources import open_source
+    from adba.core.coverage import CoverageCounter
+    from adba.core.rules import RuleContext, run_rules
+    from adba.core.rules.coverage import coverage_findings
+
+    catalog = load_catalog(product_db)
+    status_ctx, progress = _progress(verbose)
+    report = None
+    with status_ctx, open_source(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
+                                 progress=progress, computers=coverage,
+                                 search_base=search_base) as loaded:
+        data = loaded.data
+        now = datetime.now(UTC)
+        findings = run_rules(data, RuleContext(today=now.date(), catalog=catalog))
+        if coverage and loaded.computers is not None:
+            counter = CoverageCounter(catalog, data.objects, now, stale_days, max_listed)
+            counter.add_all(loaded.computers(lambda n: progress(f"read {n:,} computers")))
+            report = counter.report()
+            findings = sorted([*findings, *coverage_findings(
+                report, catalog, loaded.search_base or data.forest.config_nc
+                if data.forest else "")], key=lambda f: f.sort_key())
+    return data, findings, (report, catalog)
+
+
+def _emit(command: str, fmt: OutputFormat, output: Path | None, data: Any, findings: list[Any],
+          extra: Any, fail_on: Severity, coverage_only: bool = False) -> None:
+    from adba.cli.render_json import coverage_json, dumps, envelope, forest_data_json
+    from adba.cli.render_text import render_coverage, render_scan
+
+    report, catalog = extra
+    code = exit_code_for(findings, fail_on)
+    if fmt is OutputFormat.JSON:
+        payload = forest_data_json(data, catalog)
+        if report is not None:
+            payload["coverage"] = coverage_json(report)
+        if coverage_only:
+            payload = {"source": payload["source"], "coverage": payload.get("coverage"),
+                       "objects": payload["objects"]}
+        _write(dumps(envelope(command, STATUS[code], code, payload, findings, [])), output)
+        raise typer.Exit(code)
+
+    def render(console: Console) -> None:
+        if coverage_only:
+            render_coverage(console, data, report, findings, code, catalog, full=True)
+        else:
+            render_scan(console, data, findings, code, catalog)
+            if report is not None:
+                render_coverage(console, data, report, [], code, catalog, full=False)
+
+    if output is None:
+        render(Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140,
+                       color_system=None if os.environ.get("NO_COLOR") else "auto"))
+    else:
+        with output.open("w", encoding="utf-8") as handle:
+            render(Console(file=handle, width=140, no_color=True, color_system=None))
+    raise typer.Exit(code)
+
+
 @app.command()
 def scan(
     server: Server = None,
@@ -165,6 +243,13 @@ def scan(
     snapshot: SnapshotOpt = None,
     ldif: LdifOpt = None,
     demo: Demo = False,
+    product_db: ProductDb = None,
+    coverage: Annotated[bool, typer.Option(
+        "--coverage", envvar="ADBA_COVERAGE",
+        help="Also count computers per product family and what covers them.")] = False,
+    stale_days: StaleDays = 90,
+    max_listed: MaxListed = None,
+    search_base: SearchBase = None,
     debug: Debug = False,
     verbose: Verbose = False,
 ) -> None:
@@ -173,36 +258,68 @@ def scan(
     Reads from a DC (--server or --domain), a snapshot (--snapshot), an LDIF export (--ldif)
     or the bundled sample (--demo). Never writes to the directory.
     """
-    from adba.cli.render_json import dumps, envelope, forest_data_json
-    from adba.cli.render_text import render_scan
-    from adba.cli.sources import LiveOptions, load_forest
-    from adba.core.rules import RuleContext, run_rules
+    from adba.cli.sources import LiveOptions
 
     _setup_logging(debug, verbose)
     live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
                        plain_ldap, ca_file, insecure, timeout)
     try:
-        status_ctx, progress = _progress(verbose)
-        with status_ctx:
-            _raw, data = load_forest(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
-                                     progress=progress)
-        findings = run_rules(data, RuleContext(today=datetime.now(UTC).date()))
+        data, findings, extra = _analyse(
+            snapshot=snapshot, ldif=ldif, demo=demo, live=live, product_db=product_db,
+            coverage=coverage, stale_days=stale_days, max_listed=max_listed,
+            search_base=search_base, verbose=verbose)
     except Exception as exc:  # the one error boundary
         _fail(exc, fmt, "scan", debug, output)
         return
-    code = exit_code_for(findings, fail_on)
-    if fmt is OutputFormat.JSON:
-        _write(dumps(envelope("scan", STATUS[code], code, forest_data_json(data), findings, [])),
-               output)
-    else:
-        if output is None:
-            console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140,
-                              color_system=None if os.environ.get("NO_COLOR") else "auto")
-            render_scan(console, data, findings, code)
-        else:
-            with output.open("w", encoding="utf-8") as handle:
-                render_scan(Console(file=handle, width=140, no_color=True), data, findings, code)
-    raise typer.Exit(code)
+    _emit("scan", fmt, output, data, findings, extra, fail_on)
+
+
+@app.command("coverage")
+def coverage_command(
+    server: Server = None,
+    domain: Domain = None,
+    dns_server: DnsServer = None,
+    user: User = None,
+    password_file: PasswordFile = None,
+    auth: Auth = AuthChoice.SIMPLE,
+    ldaps: Ldaps = True,
+    plain_ldap: Plain = False,
+    ca_file: CaFile = None,
+    insecure: Insecure = False,
+    timeout: Timeout = 10.0,
+    fmt: Format = OutputFormat.TEXT,
+    output: Output = None,
+    fail_on: FailOn = Severity.MEDIUM,
+    snapshot: SnapshotOpt = None,
+    demo: Demo = False,
+    product_db: ProductDb = None,
+    stale_days: StaleDays = 90,
+    max_listed: MaxListed = None,
+    search_base: SearchBase = None,
+    debug: Debug = False,
+    verbose: Verbose = False,
+) -> None:
+    """Count computers per product family and say which activation object covers each.
+
+    Families with active computers and no covering object are findings (exit code as for
+    scan). Computers are read page by page; stale and disabled accounts are counted apart.
+    """
+    from adba.cli.sources import LiveOptions
+
+    _setup_logging(debug, verbose)
+    live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
+                       plain_ldap, ca_file, insecure, timeout)
+    try:
+        data, findings, extra = _analyse(
+            snapshot=snapshot, ldif=None, demo=demo, live=live, product_db=product_db,
+            coverage=True, stale_days=stale_days, max_listed=max_listed,
+            search_base=search_base, verbose=verbose)
+        coverage_ids = {f.rule_id for f in findings if f.rule_id.startswith("ADBA-COV")}
+        findings = [f for f in findings if f.rule_id in coverage_ids]
+    except Exception as exc:
+        _fail(exc, fmt, "coverage", debug, output)
+        return
+    _emit("coverage", fmt, output, data, findings, extra, fail_on, coverage_only=True)
 
 
 @app.command()
@@ -220,27 +337,49 @@ def snapshot(
     ca_file: CaFile = None,
     insecure: Insecure = False,
     timeout: Timeout = 10.0,
+    computers: Annotated[bool, typer.Option(
+        "--computers", envvar="ADBA_SNAPSHOT_COMPUTERS",
+        help="Also save computer accounts, for 'adba coverage --snapshot'.")] = False,
+    search_base: SearchBase = None,
     debug: Debug = False,
     verbose: Verbose = False,
 ) -> None:
     """Save what a scan reads from a DC to a JSON file, for 'adba scan --snapshot FILE'."""
+    from adba.adapters.ldap.computers import iter_computer_attributes
+    from adba.adapters.ldap.reader import read_forest
     from adba.adapters.snapshot import write_snapshot
-    from adba.cli.sources import LiveOptions, read_live
+    from adba.cli.sources import LiveOptions, open_live
 
     _setup_logging(debug, verbose)
     live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
                        plain_ldap, ca_file, insecure, timeout)
+    to_stdout = str(output) == "-"
+    target = output.with_name(output.name + ".partial") if not to_stdout else None
+    count = 0
     try:
         status_ctx, progress = _progress(verbose)
-        with status_ctx:
-            raw = read_live(live, progress)
-        text = write_snapshot(raw, None)
-        _write(text, None if str(output) == "-" else output)
+        with status_ctx, open_live(live) as (directory, session):
+            raw = read_forest(directory, session, progress)
+            base = search_base or (raw.root_dse or {}).get("defaultNamingContext", [None])[0]
+            rows = None
+            if computers and base:
+                rows = (attrs for _dn, attrs in iter_computer_attributes(
+                    directory, base, lambda n: progress(f"read {n:,} computers")))
+            if to_stdout:
+                count = write_snapshot(raw, sys.stdout, rows, base)
+            else:
+                assert target is not None
+                with target.open("w", encoding="utf-8") as handle:
+                    count = write_snapshot(raw, handle, rows, base)
+                target.replace(output)
     except Exception as exc:
+        if target is not None and target.exists():
+            target.unlink()
         _fail(exc, OutputFormat.TEXT, "snapshot", debug)
         return
-    if str(output) != "-":
-        typer.echo(f"adba: wrote {output} ({len(raw.children)} object(s) from "
+    if not to_stdout:
+        extra = f", {count:,} computer(s)" if computers else ""
+        typer.echo(f"adba: wrote {output} ({len(raw.children)} object(s){extra} from "
                    f"{raw.source.server})", err=True)
     raise typer.Exit(ExitCode.OK)
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from adba import __version__
+from adba.core.catalog import Catalog
+from adba.core.coverage import CoverageReport
 from adba.core.findings import Finding
 from adba.core.models import ActivationObject, ContainerInfo, ForestData
 from adba.core.phone_ids import split_confirmation_id, split_installation_id
@@ -51,8 +53,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
     }
 
 
-def forest_data_json(data: ForestData) -> dict[str, Any]:
-    """Everything the scan read, decoded, as JSON."""
+def forest_data_json(data: ForestData, catalog: Catalog | None = None) -> dict[str, Any]:
+    """Everything the scan read, decoded, as JSON; products named from the catalog."""
     src = data.source
     forest = data.forest
     return {
@@ -83,7 +85,7 @@ def forest_data_json(data: ForestData) -> dict[str, Any]:
             "spp": container_json(data.spp_container, data),
             "activation_objects": container_json(data.ao_container, data),
         },
-        "objects": [object_json(o) for o in data.objects],
+        "objects": [object_json(o, catalog) for o in data.objects],
         "other_children": [{"dn": c.dn, "object_classes": list(c.object_classes)}
                            for c in data.other_children],
     }
@@ -108,8 +110,8 @@ def container_json(c: ContainerInfo, data: ForestData) -> dict[str, Any]:
     }
 
 
-def object_json(o: ActivationObject) -> dict[str, Any]:
-    """One activation object, decoded."""
+def object_json(o: ActivationObject, catalog: Catalog | None = None) -> dict[str, Any]:
+    """One activation object, decoded, with its CSVLK and products named where known."""
     pid = o.extended_pid
     iid = split_installation_id(o.installation_id) if o.installation_id else None
     cid = split_confirmation_id(o.confirmation_id) if o.confirmation_id else None
@@ -121,7 +123,9 @@ def object_json(o: ActivationObject) -> dict[str, Any]:
         "when_created": _time(o.when_created),
         "when_changed": _time(o.when_changed),
         "csvlk_sku_id": o.csvlk_sku_id.text if o.csvlk_sku_id else None,
+        "csvlk": _csvlk_json(o, catalog),
         "kms_ids": [k.text for k in o.kms_ids],
+        "enables": [_kms_json(k.uuid, k.text, catalog) for k in o.kms_ids],
         "partial_product_key": o.partial_product_key,
         "csvlk_pid": o.csvlk_pid,
         "extended_pid": None if pid is None else {
@@ -141,4 +145,43 @@ def object_json(o: ActivationObject) -> dict[str, Any]:
             "check_digits_ok": cid.ok if cid else False,
         },
         "licences": {name: {"size": b.size, "sha256": b.sha256} for name, b in o.licences},
+    }
+
+
+def _csvlk_json(o: ActivationObject, catalog: Catalog | None) -> dict[str, Any] | None:
+    if catalog is None or o.csvlk_sku_id is None or o.csvlk_sku_id.uuid is None:
+        return None
+    row = catalog.csvlk(o.csvlk_sku_id.uuid)
+    if row is None:
+        return {"known": False, "name": None}
+    return {"known": True, "name": row.name, "group_id": row.group_id,
+            "source": list(row.source)}
+
+
+def _kms_json(value: Any, text: str, catalog: Catalog | None) -> dict[str, Any]:
+    row = catalog.kms_id(value) if catalog is not None and value is not None else None
+    return {"kms_id": text, "known": row is not None, "name": row.name if row else None,
+            "family": row.family if row else None}
+
+
+def coverage_json(report: CoverageReport) -> dict[str, Any]:
+    """The coverage matrix as JSON."""
+    return {
+        "total_computers": report.total,
+        "active": report.active,
+        "stale": report.stale,
+        "disabled": report.disabled,
+        "unknown_os": report.unknown_os,
+        "unknown_os_examples": list(report.unknown_examples),
+        "stale_days": report.stale_days,
+        "max_listed": report.max_listed,
+        "counting_objects": list(report.counting_objects),
+        "ignored_objects": list(report.ignored_objects),
+        "families": [
+            {"family": r.family, "kms_id": str(r.kms_id) if r.kms_id else None,
+             "kms_name": r.kms_name, "adba_capable": r.adba_capable, "active": r.active,
+             "stale": r.stale, "disabled": r.disabled, "covered": r.covered,
+             "covered_by": list(r.covered_by), "uncovered_machines": list(r.uncovered_machines),
+             "uncovered_not_listed": r.uncovered_not_listed}
+            for r in report.families],
     }

@@ -8,8 +8,10 @@ from rich.table import Table
 from rich.text import Text
 
 from adba import __version__
+from adba.core.catalog import Catalog
+from adba.core.coverage import CoverageReport
 from adba.core.findings import Finding, Severity
-from adba.core.models import ContainerInfo, ForestData, Readability, SourceKind
+from adba.core.models import ActivationObject, ContainerInfo, ForestData, Readability, SourceKind
 from adba.core.rules.acl import describe
 from adba.core.schema_versions import functional_level, schema_release
 
@@ -94,14 +96,14 @@ def forest_table(data: ForestData) -> Table:
     return table
 
 
-def objects_table(data: ForestData) -> Table:
-    """One row per activation object."""
+def objects_table(data: ForestData, catalog: Catalog | None = None) -> Table:
+    """One row per activation object, its CSVLK and products named from the catalog."""
     table = Table(title=f"Activation objects ({len(data.objects)})", title_justify="left",
                   show_lines=False, expand=False)
     table.add_column("Name / extended PID", overflow="fold")
-    table.add_column("CSVLK SKU id", no_wrap=True)
+    table.add_column("CSVLK", overflow="fold")
     table.add_column("Key", no_wrap=True)
-    table.add_column("KMS ids", justify="right")
+    table.add_column("Enables", overflow="fold")
     table.add_column("Licence")
     table.add_column("Created", no_wrap=True)
     for obj in data.objects:
@@ -113,9 +115,9 @@ def objects_table(data: ForestData) -> Table:
             licence = "[red]none[/red]"
         table.add_row(
             f"{escape(obj.label)}\n[dim]{escape(obj.csvlk_pid or 'no PID')}[/dim]",
-            escape(obj.csvlk_sku_id.text if obj.csvlk_sku_id else "—"),
+            _csvlk_cell(obj, catalog),
             escape(obj.partial_product_key or "—"),
-            str(len(obj.kms_ids)),
+            _enables(obj, catalog),
             licence,
             obj.when_created.strftime("%Y-%m-%d") if obj.when_created else "—",
         )
@@ -155,8 +157,28 @@ def summary_line(data: ForestData, findings: list[Finding], exit_code: int) -> T
     return text
 
 
+def _csvlk_cell(obj: ActivationObject, catalog: Catalog | None) -> str:
+    if obj.csvlk_sku_id is None:
+        return "—"
+    text = escape(obj.csvlk_sku_id.text)
+    value = obj.csvlk_sku_id.uuid
+    if catalog is None or value is None:
+        return text
+    row = catalog.csvlk(value)
+    name = escape(row.name) if row else "[yellow]unknown CSVLK[/yellow]"
+    return f"{name}\n[dim]{text}[/dim]"
+
+
+def _enables(obj: ActivationObject, catalog: Catalog | None) -> str:
+    names: list[str] = []
+    for kms in obj.kms_ids:
+        row = catalog.kms_id(kms.uuid) if catalog is not None and kms.uuid is not None else None
+        names.append(escape(row.name) if row else f"[yellow]unknown {escape(kms.text)}[/yellow]")
+    return "\n".join(names) or "—"
+
+
 def render_scan(console: Console, data: ForestData, findings: list[Finding],
-                exit_code: int) -> None:
+                exit_code: int, catalog: Catalog | None = None) -> None:
     """Print the whole scan report."""
     console.print(Text(f"adba {__version__} — ADBA scan", style="bold"))
     console.print(source_line(data))
@@ -164,7 +186,7 @@ def render_scan(console: Console, data: ForestData, findings: list[Finding],
     console.print(forest_table(data))
     console.print()
     if data.objects:
-        console.print(objects_table(data))
+        console.print(objects_table(data, catalog))
     else:
         console.print("No activation objects.")
     console.print()
@@ -175,3 +197,57 @@ def render_scan(console: Console, data: ForestData, findings: list[Finding],
     else:
         console.print("No findings.")
     console.print(summary_line(data, findings, exit_code))
+
+
+def render_coverage(console: Console, data: ForestData, report: CoverageReport | None,
+                    findings: list[Finding], exit_code: int, catalog: Catalog | None,
+                    full: bool) -> None:
+    """The matrix family × computers × covering objects (and, alone, its findings)."""
+    if full:
+        console.print(Text(f"adba {__version__} — ADBA coverage", style="bold"))
+        console.print(source_line(data))
+        console.print()
+    if report is None:
+        console.print("No computers were read.")
+        return
+    table = Table(title=f"Coverage: {report.total:,} computer account(s), {report.active:,} "
+                        f"active", title_justify="left")
+    table.add_column("Product family", overflow="fold")
+    table.add_column("Active", justify="right")
+    table.add_column("Stale", justify="right")
+    table.add_column("Disabled", justify="right")
+    table.add_column("Covered by", overflow="fold")
+    for row in report.families:
+        if not row.adba_capable:
+            cover = "[yellow]cannot use ADBA (KMS or MAK)[/yellow]"
+        elif row.covered:
+            cover = escape(", ".join(row.covered_by))
+        elif row.kms_id is None:
+            cover = "[dim]no volume licensing[/dim]"
+        elif row.active:
+            cover = "[red]NOT COVERED[/red]"
+        else:
+            cover = "[dim]not covered (no active computers)[/dim]"
+        table.add_row(escape(row.family), f"{row.active:,}", f"{row.stale:,}",
+                      f"{row.disabled:,}", cover)
+    if report.unknown_os:
+        table.add_row("[dim]unknown OS[/dim]", f"{report.unknown_os:,}", "", "", "")
+    console.print(table)
+    stale = (f"stale = no logon for {report.stale_days} days" if report.stale_days
+             else "staleness not checked")
+    console.print(Text(f"{stale}; objects counted: {', '.join(report.counting_objects) or 'none'}"
+                       + (f"; not counted (no licence or forged SKU): "
+                          f"{', '.join(report.ignored_objects)}" if report.ignored_objects else ""),
+                       style="dim"), soft_wrap=True)
+    console.print()
+    if full:
+        if findings:
+            console.print(Text("Findings", style="bold underline"))
+            for finding in findings:
+                render_finding(console, finding)
+        else:
+            console.print("No findings.")
+        uncovered = sum(r.active for r in report.families if r.adba_capable and not r.covered
+                        and r.kms_id is not None)
+        console.print(Text(f"{uncovered:,} active computer(s) without ADBA coverage; "
+                           f"exit code {exit_code}"))

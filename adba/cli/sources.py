@@ -5,19 +5,23 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from adba.adapters.decode import decode_forest
-from adba.adapters.ldap.connection import ConnectOptions, check_options, connect
+from adba.adapters.ldap.computers import iter_computers
+from adba.adapters.ldap.connection import ConnectOptions, SessionInfo, check_options, connect
 from adba.adapters.ldap.credentials import AuthMethod, Credentials
+from adba.adapters.ldap.directory import ReadOnlyDirectory
 from adba.adapters.ldap.reader import read_forest
 from adba.adapters.ldap.target import Transport
 from adba.adapters.ldif_source import read_ldif
 from adba.adapters.records import RawForest
-from adba.adapters.snapshot import read_snapshot
+from adba.adapters.snapshot import read_snapshot, snapshot_computers
+from adba.core.coverage import Computer
 from adba.core.models import ForestData
 from adba.errors import CredentialError, UsageError
 
@@ -89,9 +93,16 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
 
 def read_live(options: LiveOptions, progress: Callable[[str], None]) -> RawForest:
     """Connect, read and disconnect."""
+    with open_live(options) as (directory, session):
+        return read_forest(directory, session, progress)
+
+
+@contextmanager
+def open_live(options: LiveOptions) -> Iterator[tuple[ReadOnlyDirectory, SessionInfo]]:
+    """A bound read-only session, closed on exit."""
     directory, session = connect(connect_options(options))
     try:
-        return read_forest(directory, session, progress)
+        yield directory, session
     finally:
         directory.close()
 
@@ -101,9 +112,21 @@ def demo_path() -> Path:
     return Path(str(resources.files("adba") / "data" / "sample-forest.json"))
 
 
-def load_forest(*, snapshot: Path | None, ldif: Path | None, demo: bool,
-                live: LiveOptions, progress: Callable[[str], None]) -> tuple[RawForest, ForestData]:
-    """Read from exactly one source and decode."""
+ComputerStream = Callable[[Callable[[int], None] | None], Iterator[Computer]]
+
+
+@dataclass
+class Loaded:
+    """A decoded forest and, when asked for, a lazy stream of its computers."""
+
+    raw: RawForest
+    data: ForestData
+    computers: ComputerStream | None
+    search_base: str | None
+
+
+def _check_sources(snapshot: Path | None, ldif: Path | None, demo: bool,
+                   live: LiveOptions) -> None:
     chosen = [name for name, on in (("--snapshot", snapshot is not None),
                                     ("--ldif", ldif is not None), ("--demo", demo)) if on]
     if len(chosen) > 1:
@@ -111,12 +134,58 @@ def load_forest(*, snapshot: Path | None, ldif: Path | None, demo: bool,
     if chosen and (live.server or live.domain):
         raise UsageError(f"{chosen[0]} reads a file; --server/--domain would be ignored",
                          "drop one of them")
-    if snapshot is not None:
-        raw = read_snapshot(snapshot)
-    elif ldif is not None:
+
+
+@contextmanager
+def open_source(*, snapshot: Path | None, ldif: Path | None, demo: bool, live: LiveOptions,
+                progress: Callable[[str], None], computers: bool = False,
+                search_base: str | None = None) -> Iterator[Loaded]:
+    """Read from exactly one source and decode; keep a live connection open while in use.
+
+    With ``computers`` the result carries a stream of computer accounts: paged from the DC
+    (under ``search_base``, default the DC's domain), or from a snapshot taken with
+    ``adba snapshot --computers``.
+    """
+    _check_sources(snapshot, ldif, demo, live)
+    if snapshot is not None or demo:
+        raw = read_snapshot(snapshot if snapshot is not None else demo_path())
+        stream = None
+        if computers:
+            if raw.computers is None:
+                raise UsageError(f"{raw.source.path} holds no computer accounts",
+                                 "take the snapshot with 'adba snapshot --computers'")
+            rows = raw.computers
+            stream = lambda _progress: snapshot_computers(rows)  # noqa: E731
+        yield Loaded(raw, decode_forest(raw), stream, raw.computers_base)
+        return
+    if ldif is not None:
+        if computers:
+            raise UsageError("an LDIF export of the activation objects holds no computers",
+                             "use a live connection or a snapshot taken with --computers")
         raw = read_ldif(ldif)
-    elif demo:
-        raw = read_snapshot(demo_path())
-    else:
-        raw = read_live(live, progress)
-    return raw, decode_forest(raw)
+        yield Loaded(raw, decode_forest(raw), None, None)
+        return
+    with open_live(live) as (directory, session):
+        raw = read_forest(directory, session, progress)
+        base = search_base or _first(raw.root_dse, "defaultNamingContext")
+        stream = None
+        if computers:
+            if not base:
+                raise UsageError("the DC did not name its domain", "pass --search-base")
+            stream = lambda prog: iter_computers(directory, base, prog)  # noqa: E731
+        yield Loaded(raw, decode_forest(raw), stream, base)
+
+
+def load_forest(*, snapshot: Path | None, ldif: Path | None, demo: bool,
+                live: LiveOptions, progress: Callable[[str], None]) -> tuple[RawForest, ForestData]:
+    """Read from exactly one source and decode."""
+    with open_source(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
+                     progress=progress) as loaded:
+        return loaded.raw, loaded.data
+
+
+def _first(values: dict[str, list[str]] | None, name: str) -> str | None:
+    for key, vals in (values or {}).items():
+        if key.lower() == name.lower() and vals:
+            return vals[0]
+    return None

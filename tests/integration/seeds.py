@@ -26,12 +26,22 @@ WS2022_CSVLK = "661f7658-7035-4b4c-9f35-010682943ec2"
 OFFICE2021_CSVLK = "47f3b983-7c53-4d45-abc6-bcd91e2dd90a"
 WIN10_2019_CSVLK = "90da7373-1c51-430b-bf26-c97e9c5cdc31"
 WIN10_2016_CSVLK = "30a42c86-b7a0-4a34-8c90-ff177cb2acb7"
+WIN10_2015_CSVLK = "0724cb7d-3437-4cb7-93cb-830375d0079d"
+WS2019_CSVLK = "2e7a9ad1-a849-4b56-babe-17d5a29fe4b4"
 OFFICE2019_CSVLK = "70512334-47b4-44db-a233-be5ea33b914c"
 KMS_OFFICE2019 = "617d9eb1-ef36-4f82-86e0-a65ae07b96c6"
 KMS_WS2022 = "b74263e4-0f92-46c6-bcf8-c11d5efe2959"
 KMS_WS2019 = "8449b1fb-f0ea-497a-99ab-66ca96e9a0f5"
 KMS_WIN10 = "58e2134f-8e11-4d17-9cb2-91069c151148"
 KMS_OFFICE2021 = "86d50b16-4808-41af-b83b-b338274318b2"
+KMS_LTSC2021 = "3b576817-7b75-4362-9e13-223f2d9e9c97"
+# The counted-id lists of the Windows 10 CSVLKs, as Microsoft's licences give them (kmsrsos).
+_WIN10_BASE = ["58e2134f-8e11-4d17-9cb2-91069c151148", "7fde5219-fbfa-484a-82c9-34d1ad53e856",
+               "212a64dc-43b1-4d3d-a30c-2fc69d2095c6", "3c40b358-5948-45af-923b-53d21fcc7e79",
+               "cb8fc780-2c05-495a-9710-85afffc904d7", "d27cd636-1962-44e9-8b4f-27b6c23efb85"]
+WIN10_2015_KMS = _WIN10_BASE
+WIN10_2016_KMS = [*_WIN10_BASE, "969fe3c0-a3ec-491a-9f25-423605deb365"]
+WIN10_2019_KMS = [*WIN10_2016_KMS, "11b15659-e603-4cf1-9c1f-f0ec01b81888"]
 
 # A real 63-digit Installation ID quoted in the facts file (all nine groups pass the check).
 GOOD_IID = "253037440405119108201413961093786848722385303726677949056629205"
@@ -72,15 +82,25 @@ MAIN_OBJECTS = (
     _obj("ao-ws2022-again", WS2022_CSVLK, [KMS_WS2022, KMS_WS2019, KMS_WIN10],
          "03612-04573-000-012345-03-1033-20348.0000-1502024", "7H3KQ", "Contoso WS2022 (again)",
          **ONLINE),
-    _obj("ao-bad-pid", WIN10_2019_CSVLK, [KMS_WIN10], "garbage-pid", "M4QDR", "Win10 2019",
+    _obj("ao-bad-pid", WIN10_2015_CSVLK, WIN10_2015_KMS, "garbage-pid", "M4QDR", "Win10 2015",
          **ONLINE),
     _obj("ao-bad-iid", OFFICE2019_CSVLK, [KMS_OFFICE2019],
          "03612-00206-666-000001-03-1033-17763.0000-0412020", "B2C3D",
          "A name that is far longer than the forty characters allowed",
          **{"msSPP-PhoneLicense": [b"<phone licence 3>" * 25],
             "msSPP-InstallationId": [BAD_IID], "msSPP-ConfirmationId": [GOOD_CID]}),
-    _obj("ao-future", WIN10_2016_CSVLK, [KMS_WIN10],
-         "03612-00206-531-000123-03-1033-14393.0000-1502031", "Q7RT9", "Win10 2019 future",
+    _obj("ao-future", WIN10_2016_CSVLK, WIN10_2016_KMS,
+         "03612-00206-531-000123-03-1033-14393.0000-1502031", "Q7RT9", "Win10 2016 future",
+         **ONLINE),
+    _obj("ao-tampered", WIN10_2019_CSVLK, [*WIN10_2019_KMS, KMS_LTSC2021],
+         "03612-00206-256-000777-03-1033-17763.0000-0202022", "C9K3M", "Win10 2019 CSVLK",
+         **ONLINE),
+    _obj("ao-wrong-group", WS2019_CSVLK, [KMS_WS2019, "6e9fc069-257d-4bc4-b4a7-750514d32743",
+                                           "8456efd3-0c04-4089-8740-5b7238535a65"],
+         "03612-04573-551-000042-03-1033-17763.0000-0302021", "HT6QD", "WS2019 CSVLK",
+         **ONLINE),
+    _obj("ao-mixed", OFFICE2021_CSVLK, [KMS_OFFICE2021, KMS_WIN10],
+         "03612-00206-571-000099-03-1033-19041.0000-0502023", "P8DRK", "Office 2021 + Windows",
          **ONLINE),
 )
 
@@ -92,16 +112,63 @@ EXPECTED_OBJECT_FINDINGS: dict[str, set[str]] = {
     "ao-forged": {"ADBA-FORGE-001", "ADBA-FORGE-002", "ADBA-FORGE-003", "ADBA-OBJ-007",
                   "ADBA-PID-003"},
     "ao-ws2022-again": {"ADBA-DUP-001"},
-    "ao-bad-pid": {"ADBA-PID-001"},
-    "ao-bad-iid": {"ADBA-PHONE-001", "ADBA-OBJ-005"},
-    "ao-future": {"ADBA-PID-002"},
+    "ao-bad-pid": {"ADBA-PID-001", "ADBA-CAT-005"},
+    # Office 2019 left extended support on 2025-10-14 (Microsoft lifecycle data).
+    "ao-bad-iid": {"ADBA-PHONE-001", "ADBA-OBJ-005", "ADBA-CAT-006"},
+    "ao-future": {"ADBA-PID-002", "ADBA-CAT-005"},
+    "ao-tampered": {"ADBA-CAT-002"},
+    "ao-wrong-group": {"ADBA-CAT-003"},
+    "ao-mixed": {"ADBA-CAT-004", "ADBA-DUP-001"},
 }
 # Domain Users may create children: planted by the seed below, raised on the container.
 MAIN_CONTAINER_FINDINGS = {"ADBA-ACL-002"}
 DOMAIN_USERS_CREATE_CHILD = "(A;;CC;;;DU)"
 
+def _filetime(days_ago: float) -> int:
+    """A FILETIME (100-ns ticks since 1601) for a moment ``days_ago`` before now."""
+    import time
+
+    return int((time.time() - days_ago * 86400 + 11644473600) * 10_000_000)
+
+
+# (name, operatingSystem, operatingSystemVersion, days since last logon, enabled)
+COMPUTERS: tuple[tuple[str, str | None, str | None, float, bool], ...] = (
+    ("SRV22-01", "Windows Server 2022 Datacenter", "10.0 (20348)", 1, True),
+    ("SRV22-02", "Windows Server 2022 Standard", "10.0 (20348)", 2, True),
+    ("SRV22-03", "Windows Server 2022 Datacenter", "10.0 (20348)", 3, True),
+    ("SRV25-01", "Windows Server 2025 Standard", "10.0 (26100)", 1, True),
+    ("SRV25-02", "Windows Server 2025 Datacenter", "10.0 (26100)", 5, True),
+    ("SRV12R2-01", "Windows Server 2012 R2 Standard", "6.3 (9600)", 4, True),
+    ("SRV16-OLD", "Windows Server 2016 Standard", "10.0 (14393)", 400, True),
+    ("PC-W10-01", "Windows 10 Enterprise", "10.0 (19045)", 1, True),
+    ("PC-W10-02", "Windows 10 Pro", "10.0 (19045)", 2, True),
+    ("PC-W11-01", "Windows 11 Enterprise", "10.0 (22631)", 1, True),
+    ("PC-W11-02", "Windows 11 Pro", "10.0 (26100)", 1, True),
+    ("PC-LTSC-OFF", "Windows 10 Enterprise LTSC", "10.0 (17763)", 1, False),
+    ("PC-W7-01", "Windows 7 Professional", "6.1 (7601)", 2, True),
+    ("LINUX-01", "Ubuntu", "22.04", 1, True),
+)
+
+
+def computers_ldif() -> str:
+    """LDIF adding the seeded computers (placeholders filled in by the harness)."""
+    records = []
+    for name, os_name, version, days, enabled in COMPUTERS:
+        lines = [f"dn: CN={name},CN=Computers,{{base_dn}}", "changetype: add",
+                 "objectClass: computer", f"sAMAccountName: {name}$",
+                 f"userAccountControl: {4096 if enabled else 4098}",
+                 f"dNSHostName: {name.lower()}.contoso.test",
+                 f"lastLogonTimestamp: {_filetime(days)}"]
+        if os_name:
+            lines.append(f"operatingSystem: {os_name}")
+        if version:
+            lines.append(f"operatingSystemVersion: {version}")
+        records.append("\n".join(lines))
+    return "\n\n".join(records) + "\n"
+
+
 MAIN = DCSpec(ip="127.0.0.11", objects=MAIN_OBJECTS,
-              extra_container_aces=(DOMAIN_USERS_CREATE_CHILD,))
+              extra_container_aces=(DOMAIN_USERS_CREATE_CHILD,), extra_ldif=computers_ldif())
 OLD_SCHEMA = DCSpec(ip="127.0.0.12", realm="OLDFOREST.TEST", netbios="OLDFOREST",
                     base_schema="2008_R2")
 NO_AU_READ = DCSpec(ip="127.0.0.13", realm="LOCKED.TEST", netbios="LOCKED",

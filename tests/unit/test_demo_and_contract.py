@@ -31,7 +31,7 @@ def test_demo_prints_the_report() -> None:
     run = run_adba("scan", "--demo")
     assert run.code == 2, run.stderr
     assert "ADBA scan" in run.stdout
-    assert "Activation objects (7)" in run.stdout
+    assert "Activation objects (10)" in run.stdout
     assert "ADBA-FORGE-001" in run.stdout
     assert run.stderr == ""
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from adba.core.findings import Finding, RuleText
 from adba.core.models import ForestData
 
+if TYPE_CHECKING:
+    from adba.core.catalog import Catalog
+
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What rules may know besides the data: today's date (for plausibility of dates)."""
+    """What rules may know besides the data: today's date and the product catalog."""
 
     today: date
+    catalog: Catalog | None = None
 
 
 Rule = Callable[[ForestData, RuleContext], Iterable[Finding]]
@@ -22,9 +27,20 @@ Rule = Callable[[ForestData, RuleContext], Iterable[Finding]]
 
 def all_rules() -> tuple[tuple[Rule, ...], tuple[RuleText, ...]]:
     """Every rule function and every rule text, from each rule module."""
-    from adba.core.rules import acl, container, duplicates, forgery, objects, phone, pid, schema
+    from adba.core.rules import (
+        acl,
+        catalog,
+        container,
+        coverage,
+        duplicates,
+        forgery,
+        objects,
+        phone,
+        pid,
+        schema,
+    )
 
-    modules = (schema, container, acl, objects, pid, phone, duplicates, forgery)
+    modules = (schema, container, acl, objects, pid, phone, duplicates, forgery, catalog, coverage)
     functions: list[Rule] = []
     texts: list[RuleText] = []
     for module in modules:

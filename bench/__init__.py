@@ -1,0 +1,1 @@
+"""Benchmarks for ``adba`` against a real Samba AD DC (see docs/performance.md)."""
