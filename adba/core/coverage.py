@@ -136,7 +136,7 @@ class CoverageCounter:
             row.stale += 1
             return
         row.active += 1
-        covered = family.kms_id is not None and family.kms_id in self._enablers
+        covered = family.adba and family.kms_id is not None and family.kms_id in self._enablers
         if not covered:
             if self._max_listed is None or len(row.listed) < self._max_listed:
                 row.listed.append(computer.dns_host_name or computer.name)
@@ -153,7 +153,8 @@ class CoverageCounter:
         rows: list[FamilyCoverage] = []
         for fam in sorted(self._families.values(), key=lambda f: f.family.lower()):
             kms_row = self._catalog.kms_id(fam.kms_id) if fam.kms_id else None
-            covered_by = tuple(self._enablers.get(fam.kms_id, ())) if fam.kms_id else ()
+            covered_by = tuple(self._enablers.get(fam.kms_id, ())) \
+                if fam.kms_id and fam.adba else ()
             rows.append(FamilyCoverage(
                 family=fam.family, kms_id=fam.kms_id, kms_name=kms_row.name if kms_row else None,
                 adba_capable=fam.adba, active=fam.active, stale=fam.stale, disabled=fam.disabled,
