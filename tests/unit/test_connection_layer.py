@@ -26,7 +26,7 @@ def _options(**kw: object) -> ConnectOptions:
 
 def test_read_only_by_construction() -> None:
     public = {name for name, _ in inspect.getmembers(ReadOnlyDirectory) if not name.startswith("_")}
-    assert public == {"search", "read", "root_dse", "close"}
+    assert public == {"search", "stream", "read", "root_dse", "close"}
     source = inspect.getsource(conn_mod)
     assert "read_only=True" in source
 

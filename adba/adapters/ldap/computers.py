@@ -58,8 +58,7 @@ def iter_computer_attributes(directory: ReadOnlyDirectory, base: str,
                              ) -> Iterator[tuple[str, dict[str, list[bytes]]]]:
     """Yield (DN, raw attributes) of every computer under ``base`` as pages arrive."""
     count = 0
-    for entry in directory.search(base, COMPUTER_FILTER, "sub", COMPUTER_ATTRIBUTES,
-                                  page_size=PAGE_SIZE):
+    for entry in directory.stream(base, COMPUTER_FILTER, COMPUTER_ATTRIBUTES, PAGE_SIZE):
         count += 1
         if progress is not None and count % PAGE_SIZE == 0:
             progress(count)

@@ -86,6 +86,19 @@ class ReadOnlyDirectory:
             if not cookie:
                 return
 
+    def stream(self, base: str, ldap_filter: str, attributes: Sequence[str],
+               page_size: int) -> Iterator[SearchEntry]:
+        """A paged subtree search for large result sets, pages pipelined where the session
+        allows it (see ``paged_stream``); otherwise the same as ``search``."""
+        from adba.adapters.ldap.paged_stream import PagedStream
+
+        if not PagedStream.usable(self._connection):
+            yield from self.search(base, ldap_filter, "sub", attributes, page_size=page_size)
+            return
+        for dn, attrs in PagedStream(self._connection, self.server_label).search(
+                base, ldap_filter, attributes, page_size):
+            yield SearchEntry(dn=dn, attributes=attrs)
+
     def read(self, dn: str, attributes: Sequence[str],
              controls: list[tuple[str, bool, Any]] | None = None) -> SearchEntry | None:
         """Read one entry by DN (a base search); None when it does not exist or is hidden."""
