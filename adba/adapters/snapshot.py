@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from adba.adapters.ldap.computers import computer_from_attributes
+from adba.adapters.computer_records import computer_from_attributes
 from adba.adapters.records import RawEntry, RawForest
 from adba.core.coverage import Computer
 from adba.core.models import Blob, Readability, SourceInfo, SourceKind

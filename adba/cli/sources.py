@@ -10,20 +10,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adba.adapters.decode import decode_forest
-from adba.adapters.ldap.computers import iter_computers
-from adba.adapters.ldap.connection import ConnectOptions, SessionInfo, check_options, connect
-from adba.adapters.ldap.credentials import AuthMethod, Credentials
-from adba.adapters.ldap.directory import ReadOnlyDirectory
-from adba.adapters.ldap.reader import read_forest
-from adba.adapters.ldap.target import Transport
 from adba.adapters.ldif_source import read_ldif
 from adba.adapters.records import RawForest
 from adba.adapters.snapshot import read_snapshot, snapshot_computers
 from adba.core.coverage import Computer
 from adba.core.models import ForestData
 from adba.errors import CredentialError, UsageError
+
+if TYPE_CHECKING:  # the LDAP stack is imported only when a DC is contacted
+    from adba.adapters.ldap.connection import ConnectOptions, SessionInfo
+    from adba.adapters.ldap.directory import ReadOnlyDirectory
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,10 @@ def read_password(options: LiveOptions) -> str:
 
 def connect_options(options: LiveOptions) -> ConnectOptions:
     """Check the options and build the adapter's options (prompting for the password last)."""
+    from adba.adapters.ldap.connection import ConnectOptions, check_options
+    from adba.adapters.ldap.credentials import AuthMethod, Credentials
+    from adba.adapters.ldap.target import Transport
+
     try:
         auth = AuthMethod(options.auth)
     except ValueError as exc:
@@ -93,6 +96,8 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
 
 def read_live(options: LiveOptions, progress: Callable[[str], None]) -> RawForest:
     """Connect, read and disconnect."""
+    from adba.adapters.ldap.reader import read_forest
+
     with open_live(options) as (directory, session):
         return read_forest(directory, session, progress)
 
@@ -100,6 +105,8 @@ def read_live(options: LiveOptions, progress: Callable[[str], None]) -> RawFores
 @contextmanager
 def open_live(options: LiveOptions) -> Iterator[tuple[ReadOnlyDirectory, SessionInfo]]:
     """A bound read-only session, closed on exit."""
+    from adba.adapters.ldap.connection import connect
+
     directory, session = connect(connect_options(options))
     try:
         yield directory, session
@@ -165,6 +172,9 @@ def open_source(*, snapshot: Path | None, ldif: Path | None, demo: bool, live: L
         raw = read_ldif(ldif)
         yield Loaded(raw, decode_forest(raw), None, None)
         return
+    from adba.adapters.ldap.computers import iter_computers
+    from adba.adapters.ldap.reader import read_forest
+
     with open_live(live) as (directory, session):
         raw = read_forest(directory, session, progress)
         base = search_base or _first(raw.root_dse, "defaultNamingContext")

@@ -21,7 +21,6 @@ from ldap3.utils.log import set_library_log_hide_sensitive_data
 
 from adba.adapters.ldap.credentials import AuthMethod, Credentials
 from adba.adapters.ldap.directory import ReadOnlyDirectory
-from adba.adapters.ldap.discovery import discover_dcs, make_resolver
 from adba.adapters.ldap.target import Endpoint, Transport, parse_server
 from adba.adapters.ldap.tls import ValidatingTls, certificate_names
 from adba.errors import (
@@ -86,6 +85,8 @@ def candidate_endpoints(options: ConnectOptions) -> list[Endpoint]:
     if options.server:
         return [parse_server(options.server, options.transport)]
     assert options.domain is not None
+    from adba.adapters.ldap.discovery import discover_dcs, make_resolver
+
     resolver = make_resolver(options.dns_server, options.timeout)
     return discover_dcs(options.domain, options.transport, resolver)
 

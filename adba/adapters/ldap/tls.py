@@ -11,7 +11,6 @@ import socket
 import ssl
 from typing import Any
 
-from cryptography import x509
 from ldap3 import Tls
 
 
@@ -74,6 +73,8 @@ def certificate_names(host: str, port: int, server_name: str, timeout: float) ->
 
 def names_in_certificate(der: bytes) -> list[str]:
     """DNS names and IP addresses in a DER certificate's SAN (the CN when there is no SAN)."""
+    from cryptography import x509
+
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError:
