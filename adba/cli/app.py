@@ -167,22 +167,26 @@ def _analyse(*, snapshot: Path | None, ldif: Path | None, demo: bool, live: Any,
     """Read the source, run the rules, and (optionally) count coverage while connected."""
     from adba.adapters.catalog_file import load_catalog
     from adba.cli.sources import open_source
-    from adba.core.coverage import CoverageCounter
-    from adba.core.rules import RuleContext, run_rules
-    from adba.core.rules.coverage import coverage_findings
 
-    catalog = load_catalog(product_db)
+    # A user's product file is checked before any connection, so its errors come first.
+    user_catalog = load_catalog(product_db) if product_db is not None else None
     status_ctx, progress = _progress(verbose)
     report = None
     with status_ctx, open_source(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
                                  progress=progress, computers=coverage,
                                  search_base=search_base) as loaded:
+        # A live DC is already working on the first page of computers: do the rest meanwhile.
+        from adba.core.coverage import CoverageCounter
+        from adba.core.rules import RuleContext, run_rules
+        from adba.core.rules.coverage import coverage_findings
+
+        catalog = user_catalog or load_catalog(None)
         data = loaded.data
         now = datetime.now(UTC)
         findings = run_rules(data, RuleContext(today=now.date(), catalog=catalog))
         if coverage and loaded.computers is not None:
             counter = CoverageCounter(catalog, data.objects, now, stale_days, max_listed)
-            counter.add_all(loaded.computers(lambda n: progress(f"read {n:,} computers")))
+            counter.add_all(loaded.computers)
             report = counter.report()
             findings = sorted([*findings, *coverage_findings(
                 report, catalog, loaded.search_base or data.forest.config_nc

@@ -119,16 +119,14 @@ def demo_path() -> Path:
     return Path(str(resources.files("adba") / "data" / "sample-forest.json"))
 
 
-ComputerStream = Callable[[Callable[[int], None] | None], Iterator[Computer]]
-
-
 @dataclass
 class Loaded:
-    """A decoded forest and, when asked for, a lazy stream of its computers."""
+    """A decoded forest and, when asked for, a lazy stream of its computers (already requested
+    from a live DC, so the DC works while the caller does other things)."""
 
     raw: RawForest
     data: ForestData
-    computers: ComputerStream | None
+    computers: Iterator[Computer] | None
     search_base: str | None
 
 
@@ -161,8 +159,7 @@ def open_source(*, snapshot: Path | None, ldif: Path | None, demo: bool, live: L
             if raw.computers is None:
                 raise UsageError(f"{raw.source.path} holds no computer accounts",
                                  "take the snapshot with 'adba snapshot --computers'")
-            rows = raw.computers
-            stream = lambda _progress: snapshot_computers(rows)  # noqa: E731
+            stream = snapshot_computers(raw.computers)
         yield Loaded(raw, decode_forest(raw), stream, raw.computers_base)
         return
     if ldif is not None:
@@ -182,7 +179,8 @@ def open_source(*, snapshot: Path | None, ldif: Path | None, demo: bool, live: L
         if computers:
             if not base:
                 raise UsageError("the DC did not name its domain", "pass --search-base")
-            stream = lambda prog: iter_computers(directory, base, prog)  # noqa: E731
+            stream = iter_computers(directory, base,
+                                    lambda n: progress(f"read {n:,} computers"))
         yield Loaded(raw, decode_forest(raw), stream, base)
 
 

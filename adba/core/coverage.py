@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from adba.core.catalog import Catalog
+from adba.core.catalog import Catalog, OsFamily
 from adba.core.models import ActivationObject
 
 UF_ACCOUNTDISABLE = 0x2
@@ -103,6 +103,7 @@ class CoverageCounter:
         self._total = 0
         self._unknown = 0
         self._unknown_examples: list[str] = []
+        self._family_cache: dict[tuple[str, str | None], OsFamily | None] = {}
         counting = [o for o in objects if counts_for_coverage(o)]
         self._counting = counting
         self._ignored = [o for o in objects if not counts_for_coverage(o)]
@@ -116,7 +117,13 @@ class CoverageCounter:
     def add(self, computer: Computer) -> None:
         """Count one computer."""
         self._total += 1
-        family = self._catalog.os_family(computer.operating_system or "", computer.os_version)
+        key = (computer.operating_system or "", computer.os_version)
+        try:
+            family = self._family_cache[key]
+        except KeyError:  # few distinct OS strings: match each once
+            family = self._catalog.os_family(key[0], key[1])
+            if len(self._family_cache) < 10_000:
+                self._family_cache[key] = family
         if family is None:
             self._unknown += 1
             if len(self._unknown_examples) < 10:

@@ -89,15 +89,17 @@ class ReadOnlyDirectory:
     def stream(self, base: str, ldap_filter: str, attributes: Sequence[str],
                page_size: int) -> Iterator[SearchEntry]:
         """A paged subtree search for large result sets, pages pipelined where the session
-        allows it (see ``paged_stream``); otherwise the same as ``search``."""
+        allows it (see ``paged_stream``); otherwise the same as ``search``.
+
+        Where pipelined, the first page is requested at once, before the caller iterates.
+        """
         from adba.adapters.ldap.paged_stream import PagedStream
 
         if not PagedStream.usable(self._connection):
-            yield from self.search(base, ldap_filter, "sub", attributes, page_size=page_size)
-            return
-        for dn, attrs in PagedStream(self._connection, self.server_label).search(
-                base, ldap_filter, attributes, page_size):
-            yield SearchEntry(dn=dn, attributes=attrs)
+            return self.search(base, ldap_filter, "sub", attributes, page_size=page_size)
+        results = PagedStream(self._connection, self.server_label).search(
+            base, ldap_filter, attributes, page_size)  # the first request leaves now
+        return (SearchEntry(dn=dn, attributes=attrs) for dn, attrs in results)
 
     def read(self, dn: str, attributes: Sequence[str],
              controls: list[tuple[str, bool, Any]] | None = None) -> SearchEntry | None:

@@ -206,9 +206,14 @@ class PagedStream:
 
     def search(self, base: str, ldap_filter: str, attributes: Sequence[str],
                page_size: int) -> Iterator[tuple[str, dict[str, list[bytes]]]]:
-        """Yield (DN, raw attributes) for every entry, pages pipelined."""
+        """Send the first page request now; the returned iterator yields (DN, raw attributes)
+        for every entry, pages pipelined. The DC starts working before the caller iterates."""
+        msgid = self._send(base, ldap_filter, attributes, page_size, b"")
+        return self._results(msgid, base, ldap_filter, attributes, page_size)
+
+    def _results(self, msgid: int, base: str, ldap_filter: str, attributes: Sequence[str],
+                 page_size: int) -> Iterator[tuple[str, dict[str, list[bytes]]]]:
         try:
-            msgid = self._send(base, ldap_filter, attributes, page_size, b"")
             messages = self._messages()
             while True:
                 pending: list[bytes] = []
