@@ -8,6 +8,7 @@ as size and SHA-256 digest.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from adba.core.models import Blob, Readability, SourceInfo
@@ -62,6 +63,6 @@ class RawForest:
     security_error: str | None = None
     children: list[RawEntry] = field(default_factory=list)
     principals: dict[str, str] = field(default_factory=dict)
-    computers: list[list[object]] | None = None
+    computers: Iterable[list[object]] | None = None
     """Computer rows from a snapshot taken with --computers (see adapters.snapshot)."""
     computers_base: str | None = None

@@ -117,7 +117,7 @@ def _computer_value(attrs: dict[str, list[bytes]], name: str) -> str | None:
     return None
 
 
-def snapshot_computers(rows: list[list[object]]) -> Iterator[Computer]:
+def snapshot_computers(rows: Iterable[list[object]]) -> Iterator[Computer]:
     """Decode a snapshot's computer rows lazily."""
     for row in rows:
         attrs = {name: [str(value).encode("utf-8")] for name, value in zip(COMPUTER_FIELDS, row,
@@ -187,15 +187,71 @@ class _Reader:
         return RawEntry(dn=dn, attributes=attrs, blobs=blobs)
 
 
+ROWS_MARKER = '  "computers": ['
+ROWS_END = "  ]"
+
+
+class _StreamedRows:
+    """The computer rows of a snapshot written by ``write_snapshot``: one JSON array per line,
+    parsed only while iterated, so memory does not grow with the number of computers."""
+
+    def __init__(self, path: Path, offset: int, first_line: int) -> None:
+        self.path = path
+        self.offset = offset
+        self.first_line = first_line
+
+    def __iter__(self) -> Iterator[list[object]]:
+        name = str(self.path)
+        number = self.first_line - 1
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            for raw_line in handle:
+                number += 1
+                line = raw_line.decode("utf-8", "replace").rstrip("\r\n")
+                if line == ROWS_END:
+                    return
+                try:
+                    row = json.loads(line.rstrip(","))
+                except json.JSONDecodeError as exc:
+                    raise InputFileError(name, f"computer row is not valid JSON: {exc.msg}",
+                                         line=number) from exc
+                if not isinstance(row, list) or len(row) != len(COMPUTER_FIELDS) or not all(
+                        v is None or isinstance(v, str) for v in row):
+                    raise InputFileError(name, f"expected a list of {len(COMPUTER_FIELDS)} "
+                                               "strings or nulls", line=number)
+                yield row
+        raise InputFileError(name, "the computer list is not closed (truncated file?)",
+                             line=number)
+
+
+def _read_head(path: Path) -> tuple[str, _StreamedRows | None]:
+    """The document up to the computer rows (closed into valid JSON), and the rows' location.
+
+    A snapshot laid out otherwise (edited, re-formatted) is read whole.
+    """
+    lines: list[str] = []
+    with path.open("rb") as handle:
+        number = 0
+        while True:
+            raw_line = handle.readline()
+            if not raw_line:
+                break
+            number += 1
+            line = raw_line.decode("utf-8-sig" if number == 1 else "utf-8")
+            if line.rstrip("\r\n") == ROWS_MARKER:
+                head = "".join(lines).rstrip().rstrip(",") + "\n}\n"
+                return head, _StreamedRows(path, handle.tell(), number + 1)
+            lines.append(line)
+    return "".join(lines), None
+
+
 def read_snapshot(path: Path) -> RawForest:
     """Read a snapshot file; any problem raises ``InputFileError`` naming the file and place."""
     name = str(path)
     try:
-        data = path.read_bytes()
+        text, streamed = _read_head(path)
     except OSError as exc:
         raise InputFileError(name, f"cannot read: {exc.strerror or exc}") from exc
-    try:
-        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputFileError(name, "not UTF-8 text; is this an adba snapshot?") from exc
     try:
@@ -276,7 +332,7 @@ def read_snapshot(path: Path) -> RawForest:
         children=[e for i, c in enumerate(children_doc)
                   if (e := r.entry(c, f"children[{i}]")) is not None],
         principals={str(k): str(v) for k, v in principals.items()},
-        computers=_computer_rows(r, doc.get("computers")),
+        computers=streamed if streamed is not None else _computer_rows(r, doc.get("computers")),
         computers_base=r.opt_str(doc.get("computers_base"), "computers_base"),
     )
 

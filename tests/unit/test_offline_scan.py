@@ -119,3 +119,37 @@ def test_no_password_anywhere_is_one_line() -> None:
     assert run.code == 3
     assert run.stderr.strip() == ("adba: error: no password given (set ADBA_PASSWORD, pass "
                                   "--password-file FILE, or run in a terminal to be prompted)")
+
+
+DEMO = REPO / "adba" / "data" / "sample-forest.json"
+
+
+def test_coverage_from_the_demo_snapshot_streams_its_rows() -> None:
+    run = run_adba("coverage", "--demo", "--format", "json")
+    assert run.code == 1, run.stderr
+    assert json.loads(run.stdout)["data"]["coverage"]["total_computers"] == 15
+
+
+def test_reformatted_snapshot_is_read_whole_with_the_same_result(tmp_path: Path) -> None:
+    compact = tmp_path / "compact.json"
+    compact.write_text(json.dumps(json.loads(DEMO.read_text())))  # one line, no row layout
+    a = run_adba("coverage", "--snapshot", str(compact), "--format", "json")
+    b = run_adba("coverage", "--demo", "--format", "json")
+    assert a.code == b.code == 1
+    assert json.loads(a.stdout)["data"]["coverage"] == json.loads(b.stdout)["data"]["coverage"]
+
+
+def test_truncated_computer_rows_name_the_line(tmp_path: Path) -> None:
+    lines = DEMO.read_text().splitlines(keepends=True)
+    start = lines.index('  "computers": [\n')
+    truncated = tmp_path / "cut.json"
+    truncated.write_text("".join(lines[: start + 4]))
+    run = run_adba("coverage", "--snapshot", str(truncated))
+    assert run.code == 3
+    assert run.stderr.strip() == (f"adba: error: {truncated}:{start + 4}: the computer list is "
+                                  "not closed (truncated file?)")
+    broken = tmp_path / "broken.json"
+    broken.write_text("".join([*lines[: start + 2], '    ["x", oops],\n', *lines[start + 3:]]))
+    run = run_adba("coverage", "--snapshot", str(broken))
+    assert run.code == 3
+    assert f"{broken}:{start + 3}: computer row is not valid JSON" in run.stderr
