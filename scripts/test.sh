@@ -22,7 +22,7 @@ fi
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 
 echo "== ruff" >&2
-python3 -m ruff check adba tests scripts
+python3 -m ruff check adba tests scripts bench
 echo "== mypy" >&2
 python3 -m mypy adba
 echo "== pytest" >&2

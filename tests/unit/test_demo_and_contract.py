@@ -101,3 +101,27 @@ def test_every_option_has_an_environment_variable() -> None:
                 continue
             assert param.envvar, f"{name} --{param.name} has no ADBA_ variable"
             assert str(param.envvar).startswith("ADBA_")
+
+
+def test_scan_uses_the_product_db_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    user = tmp_path / "products.json"
+    user.write_text(json.dumps({
+        "format": "adba-catalog", "format_version": 1,
+        "csvlks": [{"sku_id": "{661F7658-7035-4B4C-9F35-010682943EC2}",
+                    "name": "Contoso's WS2022 key"}],
+    }))
+    run = run_adba("scan", "--demo", "--format", "json", "--product-db", str(user))
+    objects = {o["cn"]: o for o in json.loads(run.stdout)["data"]["objects"]}
+    assert objects["ao-ws2022"]["csvlk"]["name"] == "Contoso's WS2022 key"
+    assert any(s.startswith("user:") for s in objects["ao-ws2022"]["csvlk"]["source"])
+    # Every object with a real SKU id is named, and so is every product it enables.
+    for cn, obj in objects.items():
+        if cn != "ao-forged":
+            assert obj["csvlk"]["known"], cn
+            assert all(e["known"] for e in obj["enables"]), cn
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "adba-catalog",\n "format_version": 1,\n "kms_ids": [\n  {"id": 5}]}')
+    run = run_adba("scan", "--demo", "--product-db", str(bad))
+    assert run.code == 3
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(bad) in lines[0] and "kms_ids[0]" in lines[0]
