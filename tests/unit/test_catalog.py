@@ -24,7 +24,21 @@ from adba.core.catalog import (
 from adba.errors import InputFileError
 from tests.conftest import REPO
 
-SHARED = Path(__file__).parents[2].parent / "shared" / "reference"
+def _shared_reference() -> Path:
+    """The shared facts: ADBA_SHARED_REFERENCE, else a shared/ beside the clone (as in CI) or
+    above it, else the workplace's own copy."""
+    import os
+
+    if os.environ.get("ADBA_SHARED_REFERENCE"):
+        return Path(os.environ["ADBA_SHARED_REFERENCE"])
+    for parent in REPO.parents:
+        candidate = parent / "shared" / "reference"
+        if candidate.is_dir():
+            return candidate
+    return REPO.parent / "shared" / "reference"
+
+
+SHARED = _shared_reference()
 CATALOG_FILE = REPO / "adba" / "data" / "catalog.json"
 
 WINDOWS = "55c92734-d682-4d71-983e-d6ec3f16059f"
