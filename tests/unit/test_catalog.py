@@ -24,6 +24,7 @@ from adba.core.catalog import (
 from adba.errors import InputFileError
 from tests.conftest import REPO
 
+
 def _shared_reference() -> Path:
     """The shared facts: ADBA_SHARED_REFERENCE, else a shared/ beside the clone (as in CI) or
     above it, else the workplace's own copy."""
