@@ -146,6 +146,16 @@ def render_finding(console: Console, f: Finding) -> None:
     console.print()
 
 
+def render_findings(console: Console, findings: list[Finding]) -> None:
+    """Every finding, worst first, or a line saying there are none."""
+    if not findings:
+        console.print("No findings.")
+        return
+    console.print(Text("Findings", style="bold underline"))
+    for finding in findings:
+        render_finding(console, finding)
+
+
 def summary_line(data: ForestData, findings: list[Finding], exit_code: int) -> Text:
     """Counts by severity and the exit code."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
@@ -190,12 +200,7 @@ def render_scan(console: Console, data: ForestData, findings: list[Finding],
     else:
         console.print("No activation objects.")
     console.print()
-    if findings:
-        console.print(Text("Findings", style="bold underline"))
-        for finding in findings:
-            render_finding(console, finding)
-    else:
-        console.print("No findings.")
+    render_findings(console, findings)
     console.print(summary_line(data, findings, exit_code))
 
 
@@ -241,12 +246,7 @@ def render_coverage(console: Console, data: ForestData, report: CoverageReport |
                        style="dim"), soft_wrap=True)
     console.print()
     if full:
-        if findings:
-            console.print(Text("Findings", style="bold underline"))
-            for finding in findings:
-                render_finding(console, finding)
-        else:
-            console.print("No findings.")
+        render_findings(console, findings)
         uncovered = sum(r.active for r in report.families if r.adba_capable and not r.covered
                         and r.kms_id is not None)
         console.print(Text(f"{uncovered:,} active computer(s) without ADBA coverage; "
