@@ -1,0 +1,184 @@
+"""What a client reports about its activation, read from slmgr text, CIM/WMI exports, events or
+the collector's JSON: one model for every format, so correlation does not care where it came from.
+
+Every value keeps its evidence: the file and line (or JSON path) it was read from.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum
+
+
+class LicenseStatus(IntEnum):
+    """SoftwareLicensingProduct.LicenseStatus (slmgr's "License Status" line)."""
+
+    UNLICENSED = 0
+    LICENSED = 1
+    OOB_GRACE = 2
+    OOT_GRACE = 3
+    NON_GENUINE_GRACE = 4
+    NOTIFICATION = 5
+    EXTENDED_GRACE = 6
+
+
+class ActivationType(IntEnum):
+    """VLActivationType (last successful) and VLActivationTypeEnabled (configured; 0 = all)."""
+
+    ALL = 0
+    AD = 1
+    KMS = 2
+    TOKEN = 3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a value was read: ``source`` (file name) and ``where`` (``line 12`` or a JSON path),
+    with the text as it stood there."""
+
+    source: str
+    where: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.where}: {self.text}"
+
+
+@dataclass(frozen=True)
+class AdActivation:
+    """The AD-activation block: which activation object activated the product."""
+
+    object_name: str | None = None
+    object_dn: str | None = None
+    csvlk_pid: str | None = None
+    csvlk_sku_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class KmsClient:
+    """The KMS-client block and settings."""
+
+    cmid: str | None = None
+    registered_host: str | None = None
+    registered_port: int | None = None
+    discovered_host: str | None = None
+    discovered_port: int | None = None
+    host_ip: str | None = None
+    host_pid: str | None = None
+    lookup_domain: str | None = None
+    activation_interval: int | None = None
+    renewal_interval: int | None = None
+    host_caching: bool | None = None
+
+
+@dataclass(frozen=True)
+class ProductStatus:
+    """One licensed product (a SoftwareLicensingProduct instance with a key, or a slmgr block)."""
+
+    name: str | None = None
+    description: str | None = None
+    channel: str | None = None
+    """From Description "..., <CHANNEL> channel": VOLUME_KMSCLIENT, VOLUME_MAK, RETAIL, OEM_DM..."""
+    product_key_channel: str | None = None
+    """ProductKeyChannel: Volume:GVLK, Volume:MAK, Retail, OEM:DM, ..."""
+    activation_id: uuid.UUID | None = None
+    application_id: uuid.UUID | None = None
+    extended_pid: str | None = None
+    partial_product_key: str | None = None
+    license_status: LicenseStatus | None = None
+    license_status_reason: int | None = None
+    """HRESULT as an unsigned 32-bit number (WMI prints it in decimal, slmgr in hex)."""
+    grace_minutes: int | None = None
+    vl_activation_type: ActivationType | None = None
+    vl_activation_type_enabled: ActivationType | None = None
+    ad: AdActivation | None = None
+    kms: KmsClient | None = None
+    is_kms_host: bool = False
+    has_validation_url: bool = False
+    """slmgr /dlv prints licence URLs only for SKUs that are neither KMS clients nor AVMA."""
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def is_gvlk(self) -> bool | None:
+        """True for a KMS client setup key (GVLK), False for any other channel, None if unknown."""
+        if self.product_key_channel:
+            return self.product_key_channel.lower() == "volume:gvlk"
+        if self.channel:
+            return self.channel.upper() == "VOLUME_KMSCLIENT"
+        if self.description:
+            return "VOLUME_KMSCLIENT" in self.description.upper()
+        return None
+
+
+@dataclass(frozen=True)
+class AoListEntry:
+    """One object of ``slmgr /ao-list``."""
+
+    name: str | None
+    activation_id: uuid.UUID | None
+    partial_product_key: str | None
+    extended_pid: str | None
+    dn: str | None
+
+
+@dataclass(frozen=True)
+class ReportedError:
+    """An error a client printed or logged: ``Error: 0xC004F074 ...``."""
+
+    hresult: int
+    text: str | None
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """A Security-SPP event (Application log)."""
+
+    event_id: int
+    time: datetime | None
+    hresult: int | None = None
+    sku_id: uuid.UUID | None = None
+    ao_name: str | None = None
+    ao_dn: str | None = None
+    kms_host: str | None = None
+    fields: tuple[str, ...] = ()
+    evidence: Evidence | None = None
+
+
+@dataclass(frozen=True)
+class ClientReport:
+    """Everything read from one report file about one machine."""
+
+    source: str
+    format: str
+    """slmgr-dlv, slmgr-dli, slmgr-ao-list, slmgr-ato, wmi-json, wmi-csv, events-json, evtx,
+    collector."""
+    computer: str | None = None
+    domain: str | None = None
+    forest: str | None = None
+    os_caption: str | None = None
+    os_version: str | None = None
+    os_build: int | None = None
+    service_version: str | None = None
+    products: tuple[ProductStatus, ...] = ()
+    ao_list: tuple[AoListEntry, ...] | None = None
+    """None when the report holds no /ao-list output; () when it says "No objects found"."""
+    ao_list_unsupported_schema: bool = False
+    errors: tuple[ReportedError, ...] = ()
+    events: tuple[ClientEvent, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+    """Things read with a caveat (e.g. a line that was re-joined after hard wrapping)."""
+
+
+class UnreadableReport(Exception):
+    """A report that cannot be read: the reason, and the line when there is one."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}" if self.line else self.reason
