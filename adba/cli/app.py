@@ -27,7 +27,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 the worst such finding is info, l
 app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=False,
                   add_completion=False, rich_markup_mode=None)
 from adba.cli.catalog_cmd import catalog_app; app.add_typer(catalog_app, name="catalog")  # noqa: E402, E702, I001
-from adba.cli import collector_cmd, explain_cmd  # noqa: E402, I001
+from adba.cli import collector_cmd, explain_cmd  # noqa: E402
 
 explain_cmd.register(app)
 collector_cmd.register(app)
@@ -390,6 +390,11 @@ def snapshot(
         typer.echo(f"adba: wrote {output} ({len(raw.children)} object(s){extra} from "
                    f"{raw.source.server})", err=True)
     raise typer.Exit(ExitCode.OK)
+
+
+from adba.cli import diagnose_cmd  # noqa: E402
+
+diagnose_cmd.register(app)
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -251,3 +253,41 @@ def render_coverage(console: Console, data: ForestData, report: CoverageReport |
                         and r.kms_id is not None)
         console.print(Text(f"{uncovered:,} active computer(s) without ADBA coverage; "
                            f"exit code {exit_code}"))
+
+
+def render_diagnose(console: Console, result: dict[str, Any], summary: dict[str, Any],
+                    exit_code: int) -> None:
+    """Fleet table, summary by diagnosis, unreadable reports, then per-machine details."""
+    console.print(Text(f"adba {__version__} — ADBA diagnosis", style="bold"))
+    console.print(Text("forest: ").append(source_line(result["data"])))
+    console.print()
+    table = Table(title="Clients", title_justify="left")
+    table.add_column("Machine", overflow="fold")
+    table.add_column("Product", overflow="fold")
+    table.add_column("State")
+    table.add_column("Diagnosis", overflow="fold")
+    for _report, diags in result["reports"]:
+        for d in diags:
+            worst = d.diagnoses[0] if d.diagnoses else None
+            label = ", ".join(f.rule_id for f in d.diagnoses) or "—"
+            if worst is not None:
+                label = (f"[{SEVERITY_STYLE[worst.severity]}]{escape(worst.title)}[/] "
+                         f"({escape(label)})")
+            table.add_row(escape(d.computer), escape(d.product.name or "—"), d.state, label)
+    console.print(table)
+    if summary["by_diagnosis"]:
+        by = Table(title="By diagnosis", title_justify="left")
+        by.add_column("Code")
+        by.add_column("Count", justify="right")
+        for code, count in summary["by_diagnosis"].items():
+            by.add_row(code, str(count))
+        console.print(by)
+    for name, reason, line in result["unreadable"]:
+        console.print(Text(f"unreadable: {name}" + (f":{line}" if line else "") + f": {reason}",
+                           style="yellow"), soft_wrap=True)
+    console.print()
+    render_findings(console, [f for f in result["findings"] if f.severity is not Severity.INFO]
+                    or result["findings"])
+    console.print(Text(f"{summary['reports_read']} report(s) read, "
+                       f"{summary['reports_unreadable']} unreadable, {summary['products']} "
+                       f"product(s); exit code {exit_code}"))

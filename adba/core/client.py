@@ -153,8 +153,8 @@ class ClientReport:
 
     source: str
     format: str
-    """slmgr-dlv, slmgr-dli, slmgr-ao-list, slmgr-ato, wmi-json, wmi-csv, events-json, evtx,
-    collector."""
+    """slmgr-dlv, slmgr-dli, slmgr-ao-list, slmgr-ato, slmgr-xpr, slmgr (errors only),
+    wmi-json, wmi-csv, events-json, evtx, collector."""
     computer: str | None = None
     domain: str | None = None
     forest: str | None = None

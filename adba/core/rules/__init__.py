@@ -27,6 +27,7 @@ Rule = Callable[[ForestData, RuleContext], Iterable[Finding]]
 
 def all_rules() -> tuple[tuple[Rule, ...], tuple[RuleText, ...]]:
     """Every rule function and every rule text, from each rule module."""
+    from adba.core import diagnose
     from adba.core.rules import (
         acl,
         catalog,
@@ -40,7 +41,8 @@ def all_rules() -> tuple[tuple[Rule, ...], tuple[RuleText, ...]]:
         schema,
     )
 
-    modules = (schema, container, acl, objects, pid, phone, duplicates, forgery, catalog, coverage)
+    modules = (schema, container, acl, objects, pid, phone, duplicates, forgery, catalog, coverage,
+               diagnose)
     functions: list[Rule] = []
     texts: list[RuleText] = []
     for module in modules:

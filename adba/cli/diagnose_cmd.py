@@ -1,0 +1,187 @@
+"""``adba diagnose REPORT...``: why each client product did or did not activate."""
+
+# No "from __future__ import annotations" here: typer must see the option types themselves.
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from adba.cli import app as app_module
+from adba.cli.app import (
+    Auth,
+    AuthChoice,
+    CaFile,
+    Debug,
+    Demo,
+    DnsServer,
+    Domain,
+    FailOn,
+    Format,
+    Insecure,
+    Ldaps,
+    LdifOpt,
+    Output,
+    OutputFormat,
+    PasswordFile,
+    Plain,
+    ProductDb,
+    Server,
+    SnapshotOpt,
+    Timeout,
+    User,
+    Verbose,
+)
+from adba.core.findings import Severity
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``adba diagnose`` to the app (its options mirror ``adba scan``)."""
+
+    @app.command()
+    def diagnose(
+        reports: Annotated[list[str], typer.Argument(
+            help="Report files, directories (read recursively) or - for standard input.")],
+        server: Server = None,
+        domain: Domain = None,
+        dns_server: DnsServer = None,
+        user: User = None,
+        password_file: PasswordFile = None,
+        auth: Auth = AuthChoice.SIMPLE,
+        ldaps: Ldaps = True,
+        plain_ldap: Plain = False,
+        ca_file: CaFile = None,
+        insecure: Insecure = False,
+        timeout: Timeout = 10.0,
+        fmt: Format = OutputFormat.TEXT,
+        output: Output = None,
+        fail_on: FailOn = Severity.MEDIUM,
+        snapshot: SnapshotOpt = None,
+        ldif: LdifOpt = None,
+        demo: Demo = False,
+        product_db: ProductDb = None,
+        warn_days: Annotated[int, typer.Option(
+            "--warn-days", envvar="ADBA_WARN_DAYS",
+            help="Warn when an activation or grace period ends within this many days.")] = 30,
+        debug: Debug = False,
+        verbose: Verbose = False,
+    ) -> None:
+        """Read what clients report (slmgr text, CIM/WMI JSON or CSV, Security-SPP events,
+        collector JSON), join it with the forest and say why each product did or did not
+        activate. The forest comes from a DC (as for scan), --snapshot, --ldif or --demo."""
+        from adba.cli.sources import LiveOptions
+
+        app_module._setup_logging(debug, verbose)
+        live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
+                           plain_ldap, ca_file, insecure, timeout)
+        try:
+            result = _run(reports, snapshot, ldif, demo, live, product_db, warn_days, verbose)
+        except Exception as exc:  # the one error boundary
+            app_module._fail(exc, fmt, "diagnose", debug, output)
+            return
+        _emit(result, fmt, output, fail_on)
+
+
+def _run(reports: list[str], snapshot: Path | None, ldif: Path | None, demo: bool, live: Any,
+         product_db: Path | None, warn_days: int, verbose: bool) -> dict[str, Any]:
+    from adba.adapters.catalog_file import load_catalog
+    from adba.adapters.hresults_file import load_knowledge_base
+    from adba.adapters.reports import expand_inputs, read_report
+    from adba.cli import app as app_module
+    from adba.cli.sources import load_forest
+    from adba.core.client import ClientReport, UnreadableReport
+    from adba.core.diagnose import Correlator, DiagnoseOptions, Explainer, unreadable_finding
+    from adba.core.hresults import describe_code
+    from adba.errors import UsageError
+
+    catalog = load_catalog(product_db)
+    knowledge = load_knowledge_base()
+    inputs = list(expand_inputs(reports))
+    if not inputs:
+        raise UsageError("no report files found", "give files, directories or - for stdin")
+    read: list[ClientReport] = []
+    unreadable: list[tuple[str, str, int | None]] = []
+    for item in inputs:
+        try:
+            read.append(read_report(item))
+        except UnreadableReport as exc:
+            unreadable.append((item.name, exc.reason, exc.line))
+    if not read:
+        raise UsageError(f"none of the {len(inputs)} report(s) could be read: "
+                         + "; ".join(f"{n}: {r}" for n, r, _ in unreadable[:3]),
+                         "adba reads slmgr text, CIM/WMI JSON or CSV, Security-SPP events and "
+                         "collector JSON")
+    status_ctx, progress = app_module._progress(verbose)
+    with status_ctx:
+        _raw, data = load_forest(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
+                                 progress=progress)
+    now = datetime.now(UTC)
+    correlator = Correlator(data, catalog, Explainer(lambda code: describe_code(knowledge, code)),
+                            DiagnoseOptions(warn_days=warn_days, now=now))
+    per_report = [(report, correlator.diagnose(report)) for report in read]
+    findings = [f for _r, diags in per_report for d in diags for f in d.diagnoses]
+    findings += [unreadable_finding(name, f"line {line}: {reason}" if line else reason)
+                 for name, reason, line in unreadable]
+    findings.sort(key=lambda f: f.sort_key())
+    return {"data": data, "reports": per_report, "unreadable": unreadable, "findings": findings}
+
+
+def _emit(result: dict[str, Any], fmt: Any, output: Path | None, fail_on: Any) -> None:
+    from rich.console import Console
+
+    from adba.cli.app import OutputFormat, _write
+    from adba.cli.exit_codes import STATUS, exit_code_for
+    from adba.cli.render_json import dumps, envelope, forest_data_json
+    from adba.cli.render_text import render_diagnose
+
+    findings = result["findings"]
+    code = exit_code_for(findings, fail_on)
+    if fmt is OutputFormat.JSON:
+        forest = forest_data_json(result["data"])
+        payload = {
+            "forest_source": forest["source"],
+            "reports": [_report_json(r, diags) for r, diags in result["reports"]],
+            "unreadable": [{"source": n, "reason": reason, "line": line}
+                           for n, reason, line in result["unreadable"]],
+            "summary": _summary(result),
+        }
+        _write(dumps(envelope("diagnose", STATUS[code], code, payload, findings, [])), output)
+        raise typer.Exit(code)
+    if output is None:
+        console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140,
+                          color_system=None if os.environ.get("NO_COLOR") else "auto")
+        render_diagnose(console, result, _summary(result), code)
+    else:
+        with output.open("w", encoding="utf-8") as handle:
+            render_diagnose(Console(file=handle, width=140, no_color=True, color_system=None),
+                            result, _summary(result), code)
+    raise typer.Exit(code)
+
+
+def _summary(result: dict[str, Any]) -> dict[str, Any]:
+    by: dict[str, int] = {}
+    for f in result["findings"]:
+        by[f.rule_id] = by.get(f.rule_id, 0) + 1
+    return {"reports_read": len(result["reports"]),
+            "reports_unreadable": len(result["unreadable"]),
+            "products": sum(len(d) for _r, d in result["reports"]),
+            "by_diagnosis": dict(sorted(by.items()))}
+
+
+def _report_json(report: Any, diags: Any) -> dict[str, Any]:
+    return {
+        "source": report.source, "format": report.format, "computer": report.computer,
+        "domain": report.domain, "os_build": report.os_build,
+        "products": [{
+            "name": d.product.name,
+            "activation_id": str(d.product.activation_id) if d.product.activation_id else None,
+            "channel": d.product.product_key_channel or d.product.channel,
+            "partial_product_key": d.product.partial_product_key,
+            "state": d.state,
+            "grace_minutes": d.product.grace_minutes,
+            "diagnoses": [f.rule_id for f in d.diagnoses],
+        } for d in diags],
+        "notes": list(report.notes),
+    }

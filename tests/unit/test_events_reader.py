@@ -1,0 +1,266 @@
+"""Security-SPP events: Get-WinEvent | ConvertTo-Json (PowerShell 5 and 7) and .evtx records."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from adba.adapters.reports.events import (
+    EVTX_MISSING,
+    parse_event_time,
+    read_events_json,
+    read_evtx,
+    sniff_events_json,
+)
+from adba.adapters.reports.wmi import sniff_wmi_json
+from adba.core.client import ClientReport, UnreadableReport
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "clients"
+WS22_DC = uuid.UUID("ef6cfc9f-8c5d-44ac-9aad-de6a2ea0ae03")
+W10_ENT = uuid.UUID("73111121-5638-40f6-bc11-f1d7b0d64300")
+AO_DN = "CN=ao-ws2022,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=contoso,DC=test"
+CET = timezone(timedelta(hours=1))
+SPP = "Microsoft-Windows-Security-SPP"
+
+
+def check_common(report: ClientReport, times: list[datetime]) -> None:
+    """Both fixtures hold the same six events."""
+    assert report.format == "events-json"
+    assert report.computer == "W10-PC042.contoso.test"
+    assert [e.event_id for e in report.events] == [12308, 12289, 12288, 8198, 12288, 1003]
+    assert [e.time for e in report.events] == times
+    ad, response, request, slui, failed, status = report.events
+    assert (ad.sku_id, ad.ao_name, ad.ao_dn, ad.hresult) == (WS22_DC, "WS2022 CSVLK", AO_DN, None)
+    assert ad.fields == (str(WS22_DC), "WS2022 CSVLK", AO_DN)
+    assert response.hresult == 0 and response.fields == (
+        "0x0", "0x0", "1", "0", "50", "120", "10080", "2026/1/5 9:12")
+    assert (request.hresult, request.kms_host, request.sku_id) == (0, "kms01.contoso.test:1688", W10_ENT)
+    assert len(request.fields) == 10 and request.fields[3] == "9b1a2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
+    assert slui.hresult == 0xC004F074
+    assert (failed.hresult, failed.kms_host) == (0xC004F074, "kms-old.contoso.test:1688")
+    assert status.hresult is None
+    assert [(e.hresult, e.evidence.where) for e in report.errors] == [
+        (0xC004F074, "[3]"), (0xC004F074, "[4]")]
+    assert report.errors[0].text == "License Activation (slui.exe) failed with the following error code:"
+    assert report.errors[1].text == ("The client has sent an activation request to the key management "
+                                     "service machine.")
+    assert report.errors[0].evidence.text.startswith("event 8198: License Activation (slui.exe) failed")
+
+
+def test_powershell_7_json_with_iso_times_and_property_values() -> None:
+    doc = json.loads((FIXTURES / "spp-events-ps7.json").read_text(encoding="utf-8"))
+    assert sniff_events_json(doc) and not sniff_wmi_json(doc)
+    report = read_events_json(doc, "ps7.json")
+    check_common(report, [datetime(2026, 1, 5, 10, 20, tzinfo=CET),
+                          datetime(2026, 1, 5, 10, 12, 3, 123456, tzinfo=CET),
+                          datetime(2026, 1, 5, 10, 12, 0, 500000, tzinfo=CET),
+                          datetime(2026, 1, 4, 23, 40, 11, 250000, tzinfo=CET),
+                          datetime(2026, 1, 4, 23, 40, tzinfo=CET),
+                          datetime(2026, 1, 3, 9, 0, tzinfo=CET)])
+    assert report.notes == ()
+    slui, status = report.events[3], report.events[5]
+    assert slui.fields[0] == "hr=0xC004F074" and slui.fields[1].startswith("RuleId=")
+    assert status.fields[0] == "55c92734-d682-4d71-983e-d6ec3f16059f"
+
+
+def test_windows_powershell_5_json_with_ms_dates_and_cut_properties() -> None:
+    data = (FIXTURES / "spp-events-ps5.json").read_bytes()
+    assert data.startswith(b"\xff\xfe")  # Out-File in Windows PowerShell 5 writes UTF-16
+    doc = json.loads(data.decode("utf-16"))
+    assert doc[0]["TimeCreated"] == "/Date(1767604800000)/"
+    assert sniff_events_json(doc)
+    report = read_events_json(doc, "ps5.json")
+    check_common(report, [datetime(2026, 1, 5, 9, 20, tzinfo=UTC),
+                          datetime(2026, 1, 5, 9, 12, 3, tzinfo=UTC),
+                          datetime(2026, 1, 5, 9, 12, tzinfo=UTC),
+                          datetime(2026, 1, 4, 22, 40, 11, tzinfo=UTC),
+                          datetime(2026, 1, 4, 22, 40, tzinfo=UTC),
+                          datetime(2026, 1, 3, 8, 0, tzinfo=UTC)])
+    assert report.notes == ("6 event(s) had their Properties cut by ConvertTo-Json's default depth; "
+                            "values were read from the Message (export with -Depth 3 to keep them)",)
+
+
+@pytest.mark.parametrize(("value", "expected", "problem"), [
+    ("/Date(1767604320000)/", datetime(2026, 1, 5, 9, 12, tzinfo=UTC), None),
+    ("/Date(1767604320000+0100)/", datetime(2026, 1, 5, 9, 12, tzinfo=UTC), None),
+    ("2026-01-05T09:12:00.1234567Z", datetime(2026, 1, 5, 9, 12, 0, 123456, tzinfo=UTC), None),
+    ("2026-01-05T10:12:00+01:00", datetime(2026, 1, 5, 10, 12, tzinfo=CET), None),
+    ("2026-01-05 09:12:00.586774+00:00", datetime(2026, 1, 5, 9, 12, 0, 586774, tzinfo=UTC), None),
+    ({"value": "/Date(1767604320000)/", "DateTime": "Monday, ..."}, datetime(2026, 1, 5, 9, 12, tzinfo=UTC),
+     None),
+    ("2026-01-05T09:12:00", datetime(2026, 1, 5, 9, 12, tzinfo=UTC),
+     "TimeCreated 2026-01-05T09:12:00 has no time zone; taken as UTC"),
+    (None, None, None),
+    ("yesterday", None, "TimeCreated 'yesterday' is not a date"),
+    (12, None, "TimeCreated 12 is not a date"),
+])
+def test_event_times(value: object, expected: datetime | None, problem: str | None) -> None:
+    assert parse_event_time(value) == (expected, problem)
+
+
+def test_broken_and_foreign_records_become_notes() -> None:
+    doc = [
+        "System.Diagnostics.Eventing.Reader.EventLogRecord",
+        {"Id": "12308", "ProviderName": SPP, "Message": "x"},
+        {"Id": 7036, "ProviderName": "Service Control Manager", "TimeCreated": None, "Message": "x"},
+        {"Id": 12308, "ProviderName": "Security-SPP", "TimeCreated": "soon",
+         "Properties": [{"Value": "not-a-guid"}, {"Value": "AO"}], "Message": None},
+        {"Id": 12288, "ProviderName": SPP, "Properties": [{"Value": "nonsense"}], "Message": ""},
+        {"Id": 12289, "ProviderName": SPP, "Properties": None, "Message": "no info here"},
+        {"Id": 12289, "ProviderName": SPP, "Properties": "oops",
+         "Message": "...response...\r\nInfo:\r\n0xC004F042, 0x0, 0, 0, 3, 120, 10080, 2026/1/5 9:12"},
+        {"Id": 8198, "ProviderName": SPP, "Properties": [], "Message": "failed without a code"},
+        {"Id": 8200, "ProviderName": SPP, "Message": "License acquisition failure details.\r\nhr=0x80072EE7"},
+        {"Id": 12288, "ProviderName": SPP,
+         "Properties": [{"Value": "0x4004F040, 0x0, kms:1688, c, t, 0, 1, 0, bad-sku, 5"}], "Message": None},
+    ]
+    assert sniff_events_json(doc)
+    report = read_events_json(doc, "broken.json")
+    ids = [e.event_id for e in report.events]
+    assert ids == [12308, 12288, 12289, 12289, 8198, 8200, 12288]
+    bad_ad, nonsense, no_info, kms_fail, slui, acquisition, informational = report.events
+    assert bad_ad.sku_id is None and bad_ad.ao_name == "AO" and bad_ad.ao_dn is None and bad_ad.time is None
+    assert nonsense.hresult is None and nonsense.fields == ("nonsense",)
+    assert no_info.fields == () and no_info.hresult is None
+    assert kms_fail.hresult == 0xC004F042
+    assert slui.hresult is None
+    assert acquisition.hresult == 0x80072EE7
+    assert informational.hresult == 0x4004F040 and informational.kms_host == "kms:1688"
+    # Only failing 8198/12288/12289 codes are errors; 8200 and the informational 12288 are not.
+    assert [(e.hresult, e.evidence.where) for e in report.errors] == [(0xC004F042, "[6]")]
+    assert report.computer is None
+    notes = "\n".join(report.notes)
+    for expected in ["[0]: str is not an event record", "[1]: no numeric Id",
+                     "[3]: TimeCreated 'soon' is not a date", "[3]: 'not-a-guid' is not a SKU id",
+                     "[4]: event 12288 starts with 'nonsense', not an HRESULT",
+                     "[5]: event 12289 without its Info values",
+                     "[6].Properties is not a list; the Message is used",
+                     "[7]: event 8198 without an error code", "[9]: 'bad-sku' is not a SKU id",
+                     "skipped 1 event(s) of other providers: Service Control Manager (1)"]:
+        assert expected in notes, expected
+
+
+def test_single_object_and_non_spp_json() -> None:
+    one = {"Id": 12308, "ProviderName": SPP, "TimeCreated": "2026-01-05T09:20:00Z",
+           "MachineName": "PC1", "Properties": [{"Value": str(WS22_DC)}, {"Value": "AO"}, {"Value": AO_DN}]}
+    report = read_events_json(one, "one.json")
+    assert report.computer == "PC1" and report.events[0].evidence is not None
+    assert report.events[0].evidence.where == "(root)" and report.events[0].ao_dn == AO_DN
+    wrapped = read_events_json({"value": [one], "Count": 1}, "wrapped.json")
+    assert wrapped.events[0].evidence is not None and wrapped.events[0].evidence.where == "value[0]"
+    other = [{"Id": 7036, "ProviderName": "Service Control Manager", "TimeCreated": None, "Message": "x"}]
+    assert not sniff_events_json(other)
+    assert not sniff_events_json({"format": "adba-collector", "events": []})
+    with pytest.raises(UnreadableReport, match="no Security-SPP event"):
+        read_events_json(other, "scm.json")
+
+
+# --------------------------------------------------------------------------- .evtx
+
+def test_evtx_without_python_evtx_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "Evtx", None)  # makes "import Evtx" fail
+    with pytest.raises(UnreadableReport) as info:
+        read_evtx(b"ElfFile\x00" + bytes(100), "app.evtx")
+    assert info.value.reason == EVTX_MISSING
+    assert EVTX_MISSING == "reading .evtx needs the python-evtx package: pip install 'adba[evtx]'"
+
+
+def _event_xml(event_id: int, record_id: int, values: list[str], provider: str = SPP,
+               qualifiers: int = 16384) -> str:
+    data = "".join(f"<Data>{v}</Data>" for v in values)
+    return (
+        '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
+        f'<Provider Name="{provider}" Guid="{{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}}" '
+        'EventSourceName="Software Protection Platform Service"></Provider>'
+        f'<EventID Qualifiers="{qualifiers}">{event_id}</EventID><Level>4</Level>'
+        '<TimeCreated SystemTime="2026-01-05 09:20:00.586774+00:00"></TimeCreated>'
+        f"<EventRecordID>{record_id}</EventRecordID><Channel>Application</Channel>"
+        "<Computer>WS22-APP01.contoso.test</Computer></System>"
+        f"<EventData>{data}</EventData></Event>")
+
+
+class _FakeRecord:
+    def __init__(self, number: int, xml: str | Exception) -> None:
+        self.number = number
+        self._xml = xml
+
+    def record_num(self) -> int:
+        return self.number
+
+    def xml(self) -> str:
+        if isinstance(self._xml, Exception):
+            raise self._xml
+        return self._xml
+
+    def timestamp(self) -> datetime:
+        return datetime(2026, 1, 5, 9, 20, tzinfo=UTC)
+
+
+class _FakeChunk:
+    def __init__(self, records: list[_FakeRecord]) -> None:
+        self._records = records
+
+    def records(self) -> list[_FakeRecord]:
+        return self._records
+
+
+def _fake_evtx(monkeypatch: pytest.MonkeyPatch, chunks: list[_FakeChunk]) -> list[object]:
+    seen: list[object] = []
+
+    class FileHeader:
+        def __init__(self, buf: bytes, offset: int) -> None:
+            seen.append(buf)
+
+        def chunks(self) -> list[_FakeChunk]:
+            return chunks
+
+    module = types.ModuleType("Evtx.Evtx")
+    module.FileHeader = FileHeader  # type: ignore[attr-defined]
+    package = types.ModuleType("Evtx")
+    package.Evtx = module  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "Evtx", package)
+    monkeypatch.setitem(sys.modules, "Evtx.Evtx", module)
+    return seen
+
+
+def test_evtx_records_through_a_mocked_python_evtx(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The .evtx path with python-evtx replaced by objects of the same shape (no real .evtx file:
+    none can be made here without copying one)."""
+    info = "0x0, 0x0, kms01.contoso.test:1688, cmid, 2026/1/5 9:12, 0, 2, 0, " + str(W10_ENT) + ", 25"
+    chunks = [_FakeChunk([
+        _FakeRecord(1, _event_xml(12308, 41, [str(WS22_DC), "WS2022 CSVLK", AO_DN])),
+        _FakeRecord(2, _event_xml(7036, 42, ["x"], provider="Service Control Manager")),
+        _FakeRecord(3, _event_xml(8198, 43, ["hr=0x8007007B", "RuleId=..."], qualifiers=49152)),
+        _FakeRecord(4, ValueError("bad binxml")),
+        _FakeRecord(5, _event_xml(12288, 45, [info])),
+    ])]
+    seen = _fake_evtx(monkeypatch, chunks)
+    data = b"ElfFile\x00" + bytes(4088)
+    report = read_evtx(data, "Application.evtx")
+    assert seen == [data]
+    assert (report.format, report.computer) == ("evtx", "WS22-APP01.contoso.test")
+    assert [e.event_id for e in report.events] == [12308, 8198, 12288]
+    ad, slui, request = report.events
+    assert (ad.sku_id, ad.ao_name, ad.ao_dn) == (WS22_DC, "WS2022 CSVLK", AO_DN)
+    assert ad.time == datetime(2026, 1, 5, 9, 20, 0, 586774, tzinfo=UTC)
+    assert ad.evidence is not None and ad.evidence.where == "record 41"
+    assert slui.hresult == 0x8007007B
+    assert (request.kms_host, request.sku_id, request.hresult) == ("kms01.contoso.test:1688", W10_ENT, 0)
+    assert [(e.hresult, e.text, e.evidence.where) for e in report.errors] == [
+        (0x8007007B, "event 8198", "record 43")]
+    assert report.notes == ("chunk 0: a record could not be read (bad binxml); skipped",
+                            "skipped 1 event(s) of other providers")
+
+
+def test_evtx_that_is_not_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_evtx(monkeypatch, [])
+    with pytest.raises(UnreadableReport, match="no ElfFile header"):
+        read_evtx(b"not an evtx", "x.evtx")
+    report = read_evtx(b"ElfFile\x00", "empty.evtx")
+    assert report.events == () and report.notes == ("no Security-SPP event in this .evtx file",)
