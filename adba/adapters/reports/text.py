@@ -33,6 +33,7 @@ tab, line feed and form feed, or U+FFFD (``"binary data, not a text report"``).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from adba.core.client import UnreadableReport
@@ -54,6 +55,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _SNIFF_BYTES = 64 * 1024
 _BINARY_RATIO = 0.01
 _ALLOWED_CONTROLS = frozenset("\t\n\x0c")
+# Control characters other than the allowed ones, DEL and U+FFFD (one C-level scan per file).
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0d-\x1f\x7f\ufffd]")
 _CP1252_UNDEFINED = frozenset((0x81, 0x8D, 0x8F, 0x90, 0x9D))
 
 
@@ -102,7 +105,7 @@ def decode_report_bytes(data: bytes) -> str:
     text = text.rstrip("\x1a")
     if not text.strip():
         raise UnreadableReport("empty file")
-    bad = sum(1 for ch in text if _is_bad_char(ch))
+    bad = len(_BAD_CHARS.findall(text))
     if bad > len(text) * _BINARY_RATIO:
         raise UnreadableReport("binary data, not a text report")
     return text
@@ -157,10 +160,3 @@ def _single_byte_codepage(data: bytes) -> str:
         return "cp850"
     oem_letters = sum(1 for b in high if b <= 0xA5)
     return "cp850" if high and oem_letters * 2 > len(high) else "cp1252"
-
-
-def _is_bad_char(ch: str) -> bool:
-    if ch == "\ufffd":
-        return True
-    code = ord(ch)
-    return (code < 0x20 or code == 0x7F) and ch not in _ALLOWED_CONTROLS
