@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(samba samba-ad-dc winbind krb5-user ldb-tools ldap-utils iproute2)
+DEB_PACKAGES=(samba samba-ad-dc winbind krb5-user ldb-tools ldap-utils iproute2
+             libkrb5-dev)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -19,7 +20,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+python3 -m pip install -q --disable-pip-version-check -e '.[test,kerberos]'
 
 echo "== ruff" >&2
 python3 -m ruff check adba tests scripts bench

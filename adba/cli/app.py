@@ -44,7 +44,10 @@ class OutputFormat(StrEnum):
 class AuthChoice(StrEnum):
     """Bind methods offered on the command line."""
 
+    AUTO = "auto"
     SIMPLE = "simple"
+    KERBEROS = "kerberos"
+    NTLM = "ntlm"
 
 
 def _version(value: bool) -> None:
@@ -72,14 +75,21 @@ User = Annotated[str | None, typer.Option(
 PasswordFile = Annotated[Path | None, typer.Option(
     "--password-file", envvar="ADBA_PASSWORD_FILE",
     help="Read the password from this file (else ADBA_PASSWORD, else a hidden prompt).")]
-Auth = Annotated[AuthChoice, typer.Option("--auth", envvar="ADBA_AUTH",
-                                          help="Bind method.")]
+Auth = Annotated[AuthChoice, typer.Option(
+    "--auth", envvar="ADBA_AUTH",
+    help="Bind method: auto (Kerberos when a ticket is cached, else simple bind over TLS, then "
+         "NTLM sealed on 389), simple, kerberos or ntlm.")]
+ServerName = Annotated[str | None, typer.Option(
+    "--server-name", envvar="ADBA_SERVER_NAME",
+    help="The DC's full name for the Kerberos/NTLM service principal when --server is an "
+         "address (default: the name the DC announces).")]
 Ldaps = Annotated[bool, typer.Option(
     "--ldaps/--starttls", envvar="ADBA_LDAPS",
     help="LDAPS on 636 (default) or StartTLS on 389.")]
 Plain = Annotated[bool, typer.Option(
     "--plain-ldap", envvar="ADBA_PLAIN_LDAP",
-    help="Plain LDAP on 389; refused for simple binds, which would send the password in clear.")]
+    help="Plain LDAP on 389, for Kerberos/NTLM (sealed); refused for simple binds, which would "
+         "send the password in clear.")]
 CaFile = Annotated[Path | None, typer.Option(
     "--ca-file", envvar="ADBA_CA_FILE", help="PEM CA bundle to validate the DC certificate.")]
 Insecure = Annotated[bool, typer.Option(
@@ -239,12 +249,13 @@ def scan(
     dns_server: DnsServer = None,
     user: User = None,
     password_file: PasswordFile = None,
-    auth: Auth = AuthChoice.SIMPLE,
+    auth: Auth = AuthChoice.AUTO,
     ldaps: Ldaps = True,
     plain_ldap: Plain = False,
     ca_file: CaFile = None,
     insecure: Insecure = False,
     timeout: Timeout = 10.0,
+    server_name: ServerName = None,
     fmt: Format = OutputFormat.TEXT,
     output: Output = None,
     fail_on: FailOn = Severity.MEDIUM,
@@ -270,7 +281,7 @@ def scan(
 
     _setup_logging(debug, verbose)
     live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
-                       plain_ldap, ca_file, insecure, timeout)
+                       plain_ldap, ca_file, insecure, timeout, server_name)
     try:
         data, findings, extra = _analyse(
             snapshot=snapshot, ldif=ldif, demo=demo, live=live, product_db=product_db,
@@ -289,12 +300,13 @@ def coverage_command(
     dns_server: DnsServer = None,
     user: User = None,
     password_file: PasswordFile = None,
-    auth: Auth = AuthChoice.SIMPLE,
+    auth: Auth = AuthChoice.AUTO,
     ldaps: Ldaps = True,
     plain_ldap: Plain = False,
     ca_file: CaFile = None,
     insecure: Insecure = False,
     timeout: Timeout = 10.0,
+    server_name: ServerName = None,
     fmt: Format = OutputFormat.TEXT,
     output: Output = None,
     fail_on: FailOn = Severity.MEDIUM,
@@ -316,7 +328,7 @@ def coverage_command(
 
     _setup_logging(debug, verbose)
     live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
-                       plain_ldap, ca_file, insecure, timeout)
+                       plain_ldap, ca_file, insecure, timeout, server_name)
     try:
         data, findings, extra = _analyse(
             snapshot=snapshot, ldif=None, demo=demo, live=live, product_db=product_db,
@@ -339,12 +351,13 @@ def snapshot(
     dns_server: DnsServer = None,
     user: User = None,
     password_file: PasswordFile = None,
-    auth: Auth = AuthChoice.SIMPLE,
+    auth: Auth = AuthChoice.AUTO,
     ldaps: Ldaps = True,
     plain_ldap: Plain = False,
     ca_file: CaFile = None,
     insecure: Insecure = False,
     timeout: Timeout = 10.0,
+    server_name: ServerName = None,
     computers: Annotated[bool, typer.Option(
         "--computers", envvar="ADBA_SNAPSHOT_COMPUTERS",
         help="Also save computer accounts, for 'adba coverage --snapshot'.")] = False,
@@ -360,7 +373,7 @@ def snapshot(
 
     _setup_logging(debug, verbose)
     live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
-                       plain_ldap, ca_file, insecure, timeout)
+                       plain_ldap, ca_file, insecure, timeout, server_name)
     to_stdout = str(output) == "-"
     target = output.with_name(output.name + ".partial") if not to_stdout else None
     count = 0

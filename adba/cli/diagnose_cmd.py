@@ -29,6 +29,7 @@ from adba.cli.app import (
     Plain,
     ProductDb,
     Server,
+    ServerName,
     SnapshotOpt,
     Timeout,
     User,
@@ -49,12 +50,13 @@ def register(app: typer.Typer) -> None:
         dns_server: DnsServer = None,
         user: User = None,
         password_file: PasswordFile = None,
-        auth: Auth = AuthChoice.SIMPLE,
+        auth: Auth = AuthChoice.AUTO,
         ldaps: Ldaps = True,
         plain_ldap: Plain = False,
         ca_file: CaFile = None,
         insecure: Insecure = False,
         timeout: Timeout = 10.0,
+        server_name: ServerName = None,
         fmt: Format = OutputFormat.TEXT,
         output: Output = None,
         fail_on: FailOn = Severity.MEDIUM,
@@ -75,7 +77,7 @@ def register(app: typer.Typer) -> None:
 
         app_module._setup_logging(debug, verbose)
         live = LiveOptions(server, domain, dns_server, user, password_file, auth.value, ldaps,
-                           plain_ldap, ca_file, insecure, timeout)
+                           plain_ldap, ca_file, insecure, timeout, server_name)
         try:
             result = _run(reports, snapshot, ldif, demo, live, product_db, warn_days, verbose)
         except Exception as exc:  # the one error boundary

@@ -40,6 +40,7 @@ class LiveOptions:
     ca_file: Path | None
     insecure: bool
     timeout: float
+    server_name: str | None = None
 
 
 def read_password(options: LiveOptions) -> str:
@@ -75,22 +76,35 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
     try:
         auth = AuthMethod(options.auth)
     except ValueError as exc:
-        raise UsageError(f"--auth {options.auth}: only 'simple' is available in this version",
-                         "use --auth simple over LDAPS or StartTLS") from exc
+        raise UsageError(f"--auth {options.auth}: unknown method",
+                         "use auto, simple, kerberos or ntlm") from exc
     transport = Transport.PLAIN if options.plain else Transport.LDAPS if options.ldaps else Transport.STARTTLS
-    if not options.user:
+    if auth is AuthMethod.AUTO:
+        from adba.adapters.ldap.kerberos import VALID, ticket_status
+
+        if ticket_status() == VALID:
+            auth = AuthMethod.KERBEROS
+    if auth is not AuthMethod.KERBEROS and not options.user:
         raise UsageError("no user given", "pass --user user@domain (or set ADBA_USER)")
+    if auth is AuthMethod.AUTO and options.plain:
+        auth = AuthMethod.NTLM
+    user = options.user or ""
     pre = ConnectOptions(
         server=options.server, domain=options.domain, dns_server=options.dns_server,
         transport=transport, ca_file=str(options.ca_file) if options.ca_file else None,
         insecure=options.insecure, timeout=options.timeout, auth=auth,
-        credentials=Credentials(options.user, ""),
+        credentials=Credentials(user, ""), server_name=options.server_name,
     )
     check_options(pre)
+    if auth is AuthMethod.KERBEROS:
+        from adba.adapters.ldap.kerberos import ticket_principal
+
+        ticket_principal()  # no ticket or an expired one: say so before connecting
+        return pre
     return ConnectOptions(
         server=pre.server, domain=pre.domain, dns_server=pre.dns_server, transport=transport,
         ca_file=pre.ca_file, insecure=pre.insecure, timeout=pre.timeout, auth=auth,
-        credentials=Credentials(options.user, read_password(options)),
+        credentials=Credentials(user, read_password(options)), server_name=pre.server_name,
     )
 
 

@@ -83,8 +83,8 @@ def test_insecure_is_explicit_and_shown(main_dc: RunningDC) -> None:
 
 
 def test_simple_bind_in_cleartext_is_refused_before_connecting(main_dc: RunningDC) -> None:
-    run = run_adba("scan", "--server", main_dc.ip, "--plain-ldap", "--user", main_dc.user_upn,
-                   password=main_dc.user_password)
+    run = run_adba("scan", "--server", main_dc.ip, "--plain-ldap", "--auth", "simple",
+                   "--user", main_dc.user_upn, password=main_dc.user_password)
     assert run.code == 3
     line = _one_line_error(run.stderr)
     assert "clear text" in line and "--starttls" in line

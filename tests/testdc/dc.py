@@ -811,6 +811,48 @@ class RunningDC:
         )
         return proc.stdout
 
+    def register_ldap_spn(self) -> None:
+        """Register ``ldap/<fqdn>`` on the DC account (``--dns-backend=NONE`` leaves it out),
+        so a Kerberos client can get a service ticket for the DC's LDAP service."""
+        account = f"{self.spec.hostname.upper()}$"
+        existing = self.samba_tool("spn", "list", account)
+        if f"ldap/{self.host}".lower() not in existing.lower():
+            self.samba_tool("spn", "add", f"ldap/{self.host}", account)
+
+    def write_krb5_conf(self, path: Path | None = None) -> Path:
+        """A client ``krb5.conf`` pointing at this DC's KDC by address, with no DNS lookups or
+        host-name canonicalisation (the DC's name does not resolve). Returns its path."""
+        path = path or self.workdir / "client-krb5.conf"
+        realm = self.spec.realm.upper()
+        path.write_text(
+            "[libdefaults]\n"
+            f"    default_realm = {realm}\n"
+            "    dns_lookup_kdc = false\n    dns_lookup_realm = false\n"
+            "    rdns = false\n    dns_canonicalize_hostname = false\n"
+            "[realms]\n"
+            f"    {realm} = {{\n        kdc = {self.ip}\n    }}\n"
+            "[domain_realm]\n"
+            f"    .{self.spec.realm.lower()} = {realm}\n    {self.spec.realm.lower()} = {realm}\n"
+        )
+        return path
+
+    def kinit_reader(self, ccache: Path | None = None, lifetime: str = "1h") -> dict[str, str]:
+        """Get a TGT for the plain user into ``ccache`` (default: a file in the workdir) with
+        :meth:`write_krb5_conf`'s config. Returns the ``KRB5_CONFIG``/``KRB5CCNAME`` variables
+        a client needs to use it."""
+        conf = self.write_krb5_conf()
+        ccache = ccache or self.workdir / "reader.ccache"
+        kinit = _which("kinit")
+        if kinit is None:
+            raise HarnessError("kinit is not installed (apt-get install krb5-user)")
+        env = dict(os.environ, KRB5_CONFIG=str(conf), KRB5CCNAME=f"FILE:{ccache}")
+        principal = f"reader@{self.spec.realm.upper()}"
+        proc = subprocess.run([kinit, "-l", lifetime, principal], input=self.user_password + "\n",
+                              capture_output=True, text=True, env=env, timeout=30, check=False)
+        if proc.returncode != 0:
+            raise HarnessError(f"kinit {principal} failed: {proc.stderr.strip()}")
+        return {"KRB5_CONFIG": str(conf), "KRB5CCNAME": f"FILE:{ccache}"}
+
     def sddl_to_binary(self, sddl: str) -> bytes:
         """Encode one SDDL descriptor with Samba's parser, aliases relative to this domain."""
         return sddl_to_binary(sddl, self.domain_sid)[0]

@@ -8,6 +8,7 @@ the way out.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import os
@@ -15,7 +16,7 @@ import re
 import ssl
 from dataclasses import dataclass
 
-from ldap3 import NONE, SIMPLE, Connection, Server
+from ldap3 import BASE, NONE, SIMPLE, Connection, Server
 from ldap3.core.exceptions import LDAPException, LDAPStartTLSError
 from ldap3.utils.log import set_library_log_hide_sensitive_data
 
@@ -48,6 +49,7 @@ class ConnectOptions:
     timeout: float
     auth: AuthMethod
     credentials: Credentials
+    server_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def check_options(options: ConnectOptions) -> None:
     if options.auth is AuthMethod.SIMPLE and not options.transport.uses_tls:
         raise UsageError(
             "a simple bind over plain LDAP would send the password in clear text; adba refuses it",
-            "use --ldaps (the default) or --starttls")
+            "use --ldaps (the default) or --starttls, or --auth kerberos/ntlm, which seal "
+            "the session on plain LDAP")
     if options.ca_file and not os.path.isfile(options.ca_file):
         raise UsageError(f"--ca-file {options.ca_file}: no such file",
                          "give the PEM file of the CA that issued the DC certificates")
@@ -102,7 +105,7 @@ def connect(options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
     unreachable: list[str] = []
     for index, endpoint in enumerate(endpoints):
         try:
-            return _connect_one(endpoint, options)
+            return _connect_auto(endpoint, options)
         except _Unreachable as exc:
             unreachable.append(str(exc))
             if index + 1 < len(endpoints):
@@ -121,7 +124,56 @@ class _Unreachable(Exception):
     """Internal: this DC did not answer; try the next one."""
 
 
-def _connect_one(endpoint: Endpoint, options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
+def _connect_auto(endpoint: Endpoint,
+                  options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
+    """``--auth auto`` with a password: a simple bind over TLS, then NTLM sealed on 389 when the
+    DC refuses the simple bind as not strong enough. Other methods: as asked."""
+    if options.auth is not AuthMethod.AUTO:
+        return _connect_one(endpoint, options, options.auth)
+    if not options.transport.uses_tls:
+        return _connect_one(endpoint, options, AuthMethod.NTLM)
+    try:
+        return _connect_one(endpoint, options, AuthMethod.SIMPLE)
+    except AuthFailed as exc:
+        if "stronger" not in str(exc) and "confidentiality" not in str(exc):
+            raise
+        log.warning("%s; trying NTLM sealed on port 389", exc)
+        plain = Endpoint(endpoint.host, 389, endpoint.address)
+        fallback = ConnectOptions(**{**options.__dict__, "transport": Transport.PLAIN})
+        return _connect_one(plain, fallback, AuthMethod.NTLM)
+
+
+def _sasl_host(endpoint: Endpoint, conn: Connection, options: ConnectOptions) -> str:
+    """The DC name for the ``ldap/<name>`` service principal: ``--server-name``, else the host
+    given, else (an IP address was given) the ``dnsHostName`` the DC announces in its rootDSE."""
+    if options.server_name:
+        return options.server_name
+    if not _is_ip(endpoint.host):
+        return endpoint.host
+    try:
+        conn.search("", "(objectClass=*)", BASE, attributes=["dnsHostName"])
+        for item in conn.response or []:
+            names = (item.get("raw_attributes") or {}).get("dnsHostName") or []
+            if names:
+                name = bytes(names[0]).decode("utf-8", "replace")
+                log.info("%s names itself %s; using it for the service principal",
+                         endpoint.display, name)
+                return name
+    except LDAPException:
+        pass
+    return endpoint.host
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _connect_one(endpoint: Endpoint, options: ConnectOptions,
+                 method: AuthMethod) -> tuple[ReadOnlyDirectory, SessionInfo]:
     label = endpoint.display
     tls = ValidatingTls(endpoint.host, options.ca_file, options.insecure) \
         if options.transport.uses_tls else None
@@ -161,14 +213,19 @@ def _connect_one(endpoint: Endpoint, options: ConnectOptions) -> tuple[ReadOnlyD
                                        "use --ldaps, or check that the DC has a certificate") from exc
             if not started:
                 raise ConnectionFailed(f"{label} refused StartTLS", "use --ldaps")
-        log.info("binding as %s (simple bind)", creds.user)
-        try:
-            bound = conn.bind()
-        except LDAPException as exc:
-            raise ConnectionFailed(f"{label}: connection lost during the bind: {exc}",
-                                   "retry, or raise --timeout") from exc
-        if not bound:
-            _raise_bind_error(conn.result, endpoint, options)
+        user = creds.user
+        if method is AuthMethod.SIMPLE:
+            log.info("binding as %s (simple bind)", creds.user)
+            try:
+                bound = conn.bind()
+            except LDAPException as exc:
+                raise ConnectionFailed(f"{label}: connection lost during the bind: {exc}",
+                                       "retry, or raise --timeout") from exc
+            if not bound:
+                _raise_bind_error(conn.result, endpoint, options)
+            auth = "simple bind"
+        else:
+            auth, user = _sasl(conn, endpoint, options, method)
     except BaseException:
         try:
             conn.unbind()
@@ -180,10 +237,53 @@ def _connect_one(endpoint: Endpoint, options: ConnectOptions) -> tuple[ReadOnlyD
     else:
         certificate = "validated" + (f" against {options.ca_file}" if options.ca_file else
                                      " against the system store")
-    info = SessionInfo(endpoint=endpoint, transport=options.transport, auth="simple bind",
-                       user=creds.user, certificate=certificate, insecure=options.insecure)
-    log.info("bound to %s as %s", label, creds.user)
+    if not options.transport.uses_tls:
+        certificate = "none (plain LDAP, SASL security layer)"
+    info = SessionInfo(endpoint=endpoint, transport=options.transport, auth=auth,
+                       user=user, certificate=certificate, insecure=options.insecure)
+    log.info("bound to %s as %s (%s)", label, user, auth)
     return ReadOnlyDirectory(conn, label), info
+
+
+def _sasl(conn: Connection, endpoint: Endpoint, options: ConnectOptions,
+          method: AuthMethod) -> tuple[str, str]:
+    """Bind with Kerberos or NTLM; the report's auth text and the user bound as."""
+    from adba.adapters.ldap import kerberos
+    from adba.adapters.ldap.sasl import SaslBindError, sasl_bind
+
+    label = endpoint.display
+    host = _sasl_host(endpoint, conn, options)
+    creds = options.credentials
+    tls_socket = conn.socket if options.transport.uses_tls else None
+    if method is AuthMethod.KERBEROS:
+        user = kerberos.ticket_principal()
+        protocol, name, password = "kerberos", None, None
+    else:
+        user = creds.user
+        protocol, name, password = "ntlm", creds.user, creds.password
+    log.info("binding as %s (%s, service principal ldap/%s)", user, protocol, host)
+    try:
+        outcome = sasl_bind(conn, protocol=protocol, hostname=host, user=name,
+                            password=password, tls_socket=tls_socket)
+    except SaslBindError as exc:
+        if exc.result:
+            _raise_bind_error(exc.result, endpoint, options, method)
+        raise AuthFailed(f"{label}: {protocol} bind failed: {exc}",
+                         "run with --debug for details") from exc
+    except OSError as exc:
+        raise ConnectionFailed(f"{label}: connection lost during the bind: {exc}",
+                               "retry, or raise --timeout") from exc
+    except Exception as exc:
+        if method is AuthMethod.KERBEROS:
+            kerberos.raise_kerberos_error(exc, label, host)
+        raise AuthFailed(f"{label}: the NTLM bind as {user} failed: {type(exc).__name__}",
+                         "check the user (DOMAIN\\user or user@domain) and the password") from exc
+    names = {"kerberos": "Kerberos", "ntlm": "NTLM (GSS-SPNEGO)"}
+    if options.transport.uses_tls:
+        protection = f"inside {options.transport.label}, channel-bound"
+    else:
+        protection = outcome.protection
+    return f"{names[protocol]}, {protection}, port {endpoint.port}", user
 
 
 def _raise_open_error(exc: LDAPException, endpoint: Endpoint, tls: ValidatingTls | None,
@@ -241,6 +341,16 @@ def _raise_tls_error(exc: BaseException, endpoint: Endpoint, options: ConnectOpt
     raise ConnectionFailed(f"TLS with {label} failed: {exc}") from exc
 
 
+def _stronger_hint(method: AuthMethod, options: ConnectOptions) -> str:
+    if method is AuthMethod.SIMPLE:
+        return ("use --ldaps or --starttls, or --auth kerberos / --auth ntlm with --plain-ldap "
+                "(sealed on port 389)")
+    if options.transport.uses_tls:
+        return ("the DC refuses SASL inside TLS: use --plain-ldap (Kerberos/NTLM sealed on port "
+                "389), or --auth simple over LDAPS")
+    return "use --ldaps with --auth simple, or --auth kerberos on port 389"
+
+
 _DATA_CODES = {
     "525": "the user does not exist",
     "52e": "the user name or password is wrong",
@@ -255,12 +365,19 @@ _DATA_CODES = {
 
 
 def _raise_bind_error(result: dict[str, object], endpoint: Endpoint,
-                      options: ConnectOptions) -> None:
+                      options: ConnectOptions, method: AuthMethod = AuthMethod.SIMPLE) -> None:
     label = endpoint.display
     code = result.get("result")
     message = str(result.get("message") or "").strip()
     user = options.credentials.user
+    if method is AuthMethod.KERBEROS:
+        user = "the Kerberos ticket's user"
     if code == 49:
+        if "80090346" in message:
+            raise AuthFailed(
+                f"{label} requires channel binding (data 80090346) and refused the bind as {user}",
+                "use --ldaps or --starttls with --auth kerberos or ntlm (adba sends the "
+                "channel-binding token), or --auth simple over LDAPS")
         match = re.search(r"data ([0-9a-f]{3,8})", message, re.IGNORECASE)
         detail = _DATA_CODES.get(match.group(1).lower()) if match else None
         cause = detail or "wrong user name or password"
@@ -270,7 +387,7 @@ def _raise_bind_error(result: dict[str, object], endpoint: Endpoint,
         raise AuthFailed(
             f"{label} refused the bind as {user}: the server requires a stronger "
             f"authentication ({message or 'strongerAuthRequired'})",
-            "use --ldaps or --starttls; Kerberos and NTLM with signing come in a later release")
+            _stronger_hint(method, options))
     if code == 13:
         raise AuthFailed(f"{label} requires confidentiality: {message or 'confidentialityRequired'}",
                          "use --ldaps or --starttls")

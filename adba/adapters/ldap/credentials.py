@@ -7,9 +7,12 @@ from enum import StrEnum
 
 
 class AuthMethod(StrEnum):
-    """Bind methods. Only ``simple`` is implemented; the others are refused with a way out."""
+    """Bind methods: ``auto`` picks Kerberos when a ticket is cached, else simple (then NTLM)."""
 
+    AUTO = "auto"
     SIMPLE = "simple"
+    KERBEROS = "kerberos"
+    NTLM = "ntlm"
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,10 @@ class PagedStream:
     @staticmethod
     def usable(connection: Any) -> bool:
         """True when messages go to the socket unwrapped (no SASL security layer)."""
-        return (connection.socket is not None and not connection.sasl_mechanism
+        from adba.adapters.ldap.sasl import SaslSocket
+
+        return (connection.socket is not None
+                and (not connection.sasl_mechanism or isinstance(connection.socket, SaslSocket))
                 and not connection.strategy.pooled and connection.strategy.sync)
 
     def _send(self, base: str, ldap_filter: str, attributes: Sequence[str], page_size: int,

@@ -1,0 +1,75 @@
+"""The Kerberos credential cache (``KRB5CCNAME``) and Kerberos errors explained in one line.
+
+Needs the optional ``gssapi`` package (``pip install 'adba[kerberos]'``).
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from adba.errors import AuthFailed, UsageError
+
+MISSING, EXPIRED, VALID, UNAVAILABLE = "missing", "expired", "valid", "unavailable"
+
+
+def ticket_status() -> str:
+    """``valid``, ``expired`` or ``missing`` for the default credential cache; ``unavailable``
+    when the ``gssapi`` package is not installed."""
+    try:
+        import gssapi
+        from gssapi.exceptions import ExpiredCredentialsError
+        from gssapi.raw.misc import GSSError
+    except ImportError:
+        return UNAVAILABLE
+    try:
+        creds = gssapi.Credentials(usage="initiate")
+        lifetime = creds.lifetime
+    except ExpiredCredentialsError:
+        return EXPIRED
+    except GSSError as exc:
+        return EXPIRED if "expired" in str(exc).lower() else MISSING
+    return VALID if lifetime is None or lifetime > 0 else EXPIRED
+
+
+def ticket_principal() -> str:
+    """The principal of the cached ticket, or a one-line error with the way out."""
+    status = ticket_status()
+    if status == UNAVAILABLE:
+        raise UsageError("Kerberos needs the 'gssapi' package, which is not installed",
+                         "pip install 'adba[kerberos]' (needs libkrb5-dev to build), or use "
+                         "--auth ntlm / --auth simple")
+    if status == MISSING:
+        raise AuthFailed("no Kerberos ticket in the credential cache",
+                         "run kinit user@REALM (or set KRB5CCNAME to your ticket cache)")
+    if status == EXPIRED:
+        raise AuthFailed("the Kerberos ticket has expired", "run kinit user@REALM again")
+    import gssapi
+
+    return str(gssapi.Credentials(usage="initiate").name)
+
+
+def raise_kerberos_error(exc: BaseException, label: str, host: str) -> NoReturn:
+    """Turn a pyspnego/gssapi failure into one line that names the cause and the way out.
+    The exception text is read for known causes but never shown (it may carry names only, but
+    the message stays short and predictable)."""
+    text = " ".join(str(part) for part in (exc, getattr(exc, "__cause__", None)) if part).lower()
+    if "skew" in text:
+        raise AuthFailed(f"{label}: Kerberos refused: the clock of this machine and the DC's "
+                         "differ by more than the allowed skew (5 minutes)",
+                         "synchronise the clock (NTP) with the domain") from exc
+    if "expired" in text:
+        raise AuthFailed("the Kerberos ticket has expired", "run kinit user@REALM again") from exc
+    if "not found in kerberos database" in text or "server not found" in text \
+            or "unknown server" in text:
+        raise AuthFailed(f"{label}: the KDC does not know the service principal ldap/{host}",
+                         "connect with the DC's full name (--server dc1.example.com, or "
+                         "--server-name when connecting by address)") from exc
+    if "cannot contact" in text or "unable to reach" in text or ("kdc" in text and "reach" in text):
+        raise AuthFailed(f"{label}: no KDC of the ticket's realm could be reached",
+                         "check the kdc lines of krb5.conf (KRB5_CONFIG) and that TCP/UDP port "
+                         "88 of a DC is open") from exc
+    if "no credentials" in text or "credential cache" in text or "not found" in text:
+        raise AuthFailed("no Kerberos ticket in the credential cache",
+                         "run kinit user@REALM (or set KRB5CCNAME to your ticket cache)") from exc
+    raise AuthFailed(f"{label}: the Kerberos bind failed ({type(exc).__name__})",
+                     "run klist to check the ticket, and --debug for details") from exc
