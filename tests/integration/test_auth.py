@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -204,3 +205,54 @@ def test_password_never_appears_in_output_with_debug(auth_dc: RunningDC,
 
 def _debug_args() -> list[str]:
     return ["scan", "--debug"]
+
+
+def test_simple_bind_over_starttls_on_the_hardened_dc(auth_dc: RunningDC,
+                                                       ldaps_findings: list[Any]) -> None:
+    run = run_adba("scan", "--server", auth_dc.ip, "--user", auth_dc.user_upn, "--auth", "simple",
+                   "--starttls", "--ca-file", str(auth_dc.ca_file), "--format", "json",
+                   password=auth_dc.user_password)
+    data = _json(run)
+    assert data["data"]["source"]["transport"] == "StartTLS"
+    assert data["findings"] == ldaps_findings
+
+
+def test_default_settings_dc_ntlm_and_kerberos_sealed(main_dc: RunningDC) -> None:
+    """The DC with Samba's defaults ('require strong auth = yes') takes sealed SASL on 389."""
+    reference = run_adba("scan", "--server", main_dc.ip, "--user", main_dc.user_upn,
+                         "--auth", "simple", "--ca-file", str(main_dc.ca_file), "--format", "json",
+                         password=main_dc.user_password)
+    expected = _json(reference)["findings"]
+    ntlm = run_adba("scan", "--server", main_dc.ip, "--user", main_dc.user_down_level,
+                    "--auth", "ntlm", "--plain-ldap", "--format", "json",
+                    password=main_dc.user_password)
+    assert _json(ntlm)["findings"] == expected
+    _require("gssapi")
+    main_dc.register_ldap_spn()
+    env = main_dc.kinit_reader()
+    krb = run_adba("scan", "--server", main_dc.ip, "--auth", "kerberos", "--plain-ldap",
+                   "--format", "json", env=env)
+    assert _json(krb)["findings"] == expected
+
+
+def test_kerberos_over_tls_refused_by_a_default_dc_is_one_line(main_dc: RunningDC) -> None:
+    """Samba's default refuses SASL inside TLS without sign/seal: say so and what to use."""
+    _require("gssapi")
+    main_dc.register_ldap_spn()
+    env = main_dc.kinit_reader()
+    run = run_adba("scan", "--server", main_dc.ip, "--auth", "kerberos",
+                   "--ca-file", str(main_dc.ca_file), env=env)
+    assert run.code == 3, run.stdout
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("adba: error: "), run.stderr
+    assert "--plain-ldap" in lines[0]
+
+
+def test_expired_ticket_is_one_line(auth_dc: RunningDC, tmp_path: Path) -> None:
+    _require("gssapi")
+    env = auth_dc.kinit_reader(ccache=tmp_path / "short.ccache", lifetime="5s")
+    time.sleep(7)
+    run = run_adba("scan", "--server", auth_dc.ip, "--auth", "kerberos", "--plain-ldap", env=env)
+    assert run.code == 3
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "expired" in lines[0] and "kinit" in lines[0], run.stderr
