@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from adba.core.datafile import DataFileError, Source
+
 FORMAT = "adba-catalog"
 FORMAT_VERSION = 1
 
@@ -64,22 +66,8 @@ def parse_build(version: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-class CatalogError(ValueError):
+class CatalogError(DataFileError):
     """A catalog document is malformed; names the document and the JSON path of the problem."""
-
-    def __init__(self, origin: str, path: str, detail: str) -> None:
-        super().__init__(f"{origin}: {path}: {detail}")
-        self.origin = origin
-        self.path = path
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where facts come from: an id used in rows' ``source`` lists, and what it is."""
-
-    id: str
-    description: str
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 
+from adba.core.datafile import DataFileError, Source
+
 FORMAT: Final = "adba-hresults"
 FORMAT_VERSION: Final = 1
 
@@ -173,22 +175,8 @@ def unknown_text(code: int) -> str:
 # --------------------------------------------------------------------------- model
 
 
-class HResultsError(ValueError):
+class HResultsError(DataFileError):
     """A knowledge-base document is malformed; names the document and the JSON path of the problem."""
-
-    def __init__(self, origin: str, path: str, detail: str) -> None:
-        super().__init__(f"{origin}: {path}: {detail}")
-        self.origin = origin
-        self.path = path
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where facts come from: an id used in entries' ``source`` lists, and what it is."""
-
-    id: str
-    description: str
 
 
 @dataclass(frozen=True)
