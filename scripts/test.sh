@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(samba samba-ad-dc winbind krb5-user ldb-tools ldap-utils iproute2
+DEB_PACKAGES=(samba samba-ad-dc samba-ad-provision winbind krb5-user ldb-tools ldap-utils iproute2
              libkrb5-dev)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
