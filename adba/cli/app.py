@@ -48,6 +48,7 @@ class AuthChoice(StrEnum):
     SIMPLE = "simple"
     KERBEROS = "kerberos"
     NTLM = "ntlm"
+    NTLM_SICILY = "ntlm-sicily"
 
 
 def _version(value: bool) -> None:
@@ -78,7 +79,8 @@ PasswordFile = Annotated[Path | None, typer.Option(
 Auth = Annotated[AuthChoice, typer.Option(
     "--auth", envvar="ADBA_AUTH",
     help="Bind method: auto (Kerberos when a ticket is cached, else simple bind over TLS, then "
-         "NTLM sealed on 389), simple, kerberos or ntlm.")]
+         "NTLM sealed on 389), simple, kerberos, ntlm (SASL GSS-SPNEGO) or ntlm-sicily "
+         "(the Sicily NTLM bind of Windows DCs).")]
 ServerName = Annotated[str | None, typer.Option(
     "--server-name", envvar="ADBA_SERVER_NAME",
     help="The DC's full name for the Kerberos/NTLM service principal when --server is an "

@@ -77,7 +77,7 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
         auth = AuthMethod(options.auth)
     except ValueError as exc:
         raise UsageError(f"--auth {options.auth}: unknown method",
-                         "use auto, simple, kerberos or ntlm") from exc
+                         "use auto, simple, kerberos, ntlm or ntlm-sicily") from exc
     transport = Transport.PLAIN if options.plain else Transport.LDAPS if options.ldaps else Transport.STARTTLS
     if auth is AuthMethod.AUTO:
         from adba.adapters.ldap.kerberos import VALID, ticket_status

@@ -143,25 +143,61 @@ def _connect_auto(endpoint: Endpoint,
         return _connect_one(plain, fallback, AuthMethod.NTLM)
 
 
-def _sasl_host(endpoint: Endpoint, conn: Connection, options: ConnectOptions) -> str:
+@dataclass(frozen=True)
+class _PreBind:
+    """What the DC announces in its rootDSE before the bind (read anonymously)."""
+
+    dns_host_name: str | None
+    sasl_mechanisms: frozenset[str] | None  # None: not read
+
+
+def _pre_bind(endpoint: Endpoint, conn: Connection, options: ConnectOptions,
+              method: AuthMethod) -> _PreBind:
+    """Read ``dnsHostName`` (for the service principal when connecting by address) and
+    ``supportedSASLMechanisms`` (to choose the NTLM bind), only when one of them is needed."""
+    need_name = not options.server_name and _is_ip(endpoint.host)
+    if not need_name and method is not AuthMethod.NTLM:
+        return _PreBind(None, None)
+    try:
+        conn.search("", "(objectClass=*)", BASE,
+                    attributes=["dnsHostName", "supportedSASLMechanisms"])
+    except LDAPException as exc:
+        log.info("%s: the rootDSE could not be read before the bind (%s)", endpoint.display,
+                 type(exc).__name__)
+        return _PreBind(None, None)
+    for item in conn.response or []:
+        raw = item.get("raw_attributes") or {}
+        names = [bytes(v).decode("utf-8", "replace") for v in raw.get("dnsHostName") or []]
+        mechs = frozenset(bytes(v).decode("ascii", "replace").upper()
+                          for v in raw.get("supportedSASLMechanisms") or [])
+        return _PreBind(names[0] if names else None, mechs if raw else None)
+    return _PreBind(None, None)
+
+
+def _sasl_host(endpoint: Endpoint, pre: _PreBind, options: ConnectOptions) -> str:
     """The DC name for the ``ldap/<name>`` service principal: ``--server-name``, else the host
     given, else (an IP address was given) the ``dnsHostName`` the DC announces in its rootDSE."""
     if options.server_name:
         return options.server_name
     if not _is_ip(endpoint.host):
         return endpoint.host
-    try:
-        conn.search("", "(objectClass=*)", BASE, attributes=["dnsHostName"])
-        for item in conn.response or []:
-            names = (item.get("raw_attributes") or {}).get("dnsHostName") or []
-            if names:
-                name = bytes(names[0]).decode("utf-8", "replace")
-                log.info("%s names itself %s; using it for the service principal",
-                         endpoint.display, name)
-                return name
-    except LDAPException:
-        pass
+    if pre.dns_host_name:
+        log.info("%s names itself %s; using it for the service principal",
+                 endpoint.display, pre.dns_host_name)
+        return pre.dns_host_name
     return endpoint.host
+
+
+def _ntlm_mechanism(method: AuthMethod, pre: _PreBind, label: str) -> str:
+    """``sicily`` or ``gss-spnego``: Sicily when asked for, or when the DC announces SASL
+    mechanisms without GSS-SPNEGO."""
+    if method is AuthMethod.NTLM_SICILY:
+        return "sicily"
+    if pre.sasl_mechanisms is not None and "GSS-SPNEGO" not in pre.sasl_mechanisms:
+        log.info("%s offers no SASL GSS-SPNEGO (%s); using the Sicily NTLM bind", label,
+                 ", ".join(sorted(pre.sasl_mechanisms)) or "no SASL mechanism")
+        return "sicily"
+    return "gss-spnego"
 
 
 def _is_ip(text: str) -> bool:
@@ -250,21 +286,34 @@ def _sasl(conn: Connection, endpoint: Endpoint, options: ConnectOptions,
     """Bind with Kerberos or NTLM; the report's auth text and the user bound as."""
     from adba.adapters.ldap import kerberos
     from adba.adapters.ldap.sasl import SaslBindError, sasl_bind
+    from adba.adapters.ldap.sicily import SicilyNotOffered, sicily_bind
 
     label = endpoint.display
-    host = _sasl_host(endpoint, conn, options)
+    pre = _pre_bind(endpoint, conn, options, method)
+    host = _sasl_host(endpoint, pre, options)
     creds = options.credentials
     tls_socket = conn.socket if options.transport.uses_tls else None
+    mechanism = "gssapi"
     if method is AuthMethod.KERBEROS:
         user = kerberos.ticket_principal()
         protocol, name, password = "kerberos", None, None
     else:
         user = creds.user
         protocol, name, password = "ntlm", creds.user, creds.password
-    log.info("binding as %s (%s, service principal ldap/%s)", user, protocol, host)
+        mechanism = _ntlm_mechanism(method, pre, label)
+    log.info("binding as %s (%s via %s, service principal ldap/%s)", user, protocol, mechanism,
+             host)
     try:
-        outcome = sasl_bind(conn, protocol=protocol, hostname=host, user=name,
-                            password=password, tls_socket=tls_socket)
+        if mechanism == "sicily":
+            outcome = sicily_bind(conn, hostname=host, user=creds.user, password=creds.password,
+                                  tls_socket=tls_socket)
+        else:
+            outcome = sasl_bind(conn, protocol=protocol, hostname=host, user=name,
+                                password=password, tls_socket=tls_socket)
+    except SicilyNotOffered as exc:
+        raise AuthFailed(f"{label} does not offer the Sicily NTLM bind ({exc}); Samba DCs "
+                         "implement only SASL GSS-SPNEGO",
+                         "use --auth ntlm (GSS-SPNEGO), or --auth kerberos") from exc
     except SaslBindError as exc:
         if exc.result:
             _raise_bind_error(exc.result, endpoint, options, method)
@@ -278,12 +327,13 @@ def _sasl(conn: Connection, endpoint: Endpoint, options: ConnectOptions,
             kerberos.raise_kerberos_error(exc, label, host)
         raise AuthFailed(f"{label}: the NTLM bind as {user} failed: {type(exc).__name__}",
                          "check the user (DOMAIN\\user or user@domain) and the password") from exc
-    names = {"kerberos": "Kerberos", "ntlm": "NTLM (GSS-SPNEGO)"}
+    names = {"kerberos": "Kerberos", "gss-spnego": "NTLM (GSS-SPNEGO)", "sicily": "NTLM (Sicily)"}
     if options.transport.uses_tls:
         protection = f"inside {options.transport.label}, channel-bound"
     else:
         protection = outcome.protection
-    return f"{names[protocol]}, {protection}, port {endpoint.port}", user
+    return f"{names[protocol if protocol == 'kerberos' else mechanism]}, {protection}, " \
+           f"port {endpoint.port}", user
 
 
 def _raise_open_error(exc: LDAPException, endpoint: Endpoint, tls: ValidatingTls | None,
@@ -364,6 +414,11 @@ _DATA_CODES = {
 }
 
 
+def _short(message: str) -> str:
+    """A server's diagnostic message on one line, without trailing NULs."""
+    return re.sub(r"\s+", " ", message.replace("\x00", " ")).strip()
+
+
 def _raise_bind_error(result: dict[str, object], endpoint: Endpoint,
                       options: ConnectOptions, method: AuthMethod = AuthMethod.SIMPLE) -> None:
     label = endpoint.display
@@ -374,12 +429,28 @@ def _raise_bind_error(result: dict[str, object], endpoint: Endpoint,
         user = "the Kerberos ticket's user"
     if code == 49:
         if "80090346" in message:
+            if options.transport.uses_tls and method is not AuthMethod.SIMPLE:
+                raise AuthFailed(
+                    f"{label} requires channel binding (data 80090346) and refused the token adba "
+                    f"sent for the certificate it saw: that certificate is not the DC's own (a "
+                    "TLS-inspecting proxy or load balancer in between?)",
+                    "connect to the DC itself, or use --plain-ldap (Kerberos/NTLM sealed on "
+                    "port 389)")
             raise AuthFailed(
                 f"{label} requires channel binding (data 80090346) and refused the bind as {user}",
                 "use --ldaps or --starttls with --auth kerberos or ntlm (adba sends the "
                 "channel-binding token), or --auth simple over LDAPS")
-        match = re.search(r"data ([0-9a-f]{3,8})", message, re.IGNORECASE)
-        detail = _DATA_CODES.get(match.group(1).lower()) if match else None
+        match = re.search(r"data ([0-9a-f]{1,8})", message, re.IGNORECASE)
+        code_text = match.group(1).lower() if match else None
+        detail = _DATA_CODES.get(code_text) if code_text else None
+        if detail is None and method.is_ntlm and options.transport.uses_tls:
+            raise AuthFailed(
+                f"{label} refused NTLM inside {options.transport.label} "
+                f"({_short(message) or 'invalidCredentials'}); Samba DCs accept NTLM only sealed "
+                "on port 389",
+                "use --plain-ldap (NTLM sealed on 389), or --auth simple over LDAPS")
+        if detail is None and code_text:
+            detail = f"the DC refused the credentials (data {code_text})"
         cause = detail or "wrong user name or password"
         raise AuthFailed(f"{label} refused the bind as {user}: {cause}",
                          "check the user (UPN user@domain or DOMAIN\\user) and the password")
@@ -391,8 +462,11 @@ def _raise_bind_error(result: dict[str, object], endpoint: Endpoint,
     if code == 13:
         raise AuthFailed(f"{label} requires confidentiality: {message or 'confidentialityRequired'}",
                          "use --ldaps or --starttls")
+    if code == 53 and "tls" in message.lower() and options.transport.uses_tls:
+        raise AuthFailed(f"{label} refuses signing or sealing inside TLS: {_short(message)}",
+                         _stronger_hint(method, options))
     if code == 53:
-        raise AuthFailed(f"{label} is unwilling to accept this bind: {message}",
+        raise AuthFailed(f"{label} is unwilling to accept this bind: {_short(message)}",
                          "check that the account may bind, or use another --user")
     description = result.get("description") or code
     raise AuthFailed(f"{label} refused the bind as {user}: {description} {message}".rstrip(),

@@ -7,12 +7,21 @@ from enum import StrEnum
 
 
 class AuthMethod(StrEnum):
-    """Bind methods: ``auto`` picks Kerberos when a ticket is cached, else simple (then NTLM)."""
+    """Bind methods: ``auto`` picks Kerberos when a ticket is cached, else simple (then NTLM).
+
+    ``ntlm`` binds with SASL GSS-SPNEGO, or with Sicily when the DC offers no GSS-SPNEGO;
+    ``ntlm-sicily`` always uses the Sicily bind of Windows DCs."""
 
     AUTO = "auto"
     SIMPLE = "simple"
     KERBEROS = "kerberos"
     NTLM = "ntlm"
+    NTLM_SICILY = "ntlm-sicily"
+
+    @property
+    def is_ntlm(self) -> bool:
+        """Whether this is one of the NTLM methods."""
+        return self in (AuthMethod.NTLM, AuthMethod.NTLM_SICILY)
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,11 @@ class SaslSocket:
 
 
 def _send_bind(connection: Any, mechanism: str, token: bytes | None) -> int:
-    request = bind_operation(3, "SASL", None, None, mechanism, token)
+    return send_bind_request(connection, bind_operation(3, "SASL", None, None, mechanism, token))
+
+
+def send_bind_request(connection: Any, request: Any) -> int:
+    """Send one BindRequest on the connection's socket; its message id."""
     message = LDAPMessage()
     msgid: int = connection.server.next_message_id()
     message["messageID"] = MessageID(msgid)
@@ -148,7 +152,9 @@ def _send_bind(connection: Any, mechanism: str, token: bytes | None) -> int:
     return msgid
 
 
-def _read_bind_response(connection: Any, msgid: int, buffer: bytearray) -> dict[str, Any]:
+def read_bind_response(connection: Any, msgid: int, buffer: bytearray) -> dict[str, Any]:
+    """Read until the BindResponse to ``msgid``: its result code, diagnostic message, SASL
+    token, and the raw matchedDN (where a Sicily answer carries its data)."""
     sock = connection.socket
     while True:
         size = frame_length(buffer)
@@ -168,6 +174,7 @@ def _read_bind_response(connection: Any, msgid: int, buffer: bytearray) -> dict[
                 "message": str(response["diagnosticMessage"]),
                 "description": str(response["resultCode"].prettyPrint()),
                 "token": bytes(creds) if creds is not None and creds.hasValue() else None,
+                "matched": bytes(response["matchedDN"]),
             }
         chunk = sock.recv(65536)
         if not chunk:
@@ -200,7 +207,7 @@ def sasl_bind(connection: Any, *, protocol: str, hostname: str, user: str | None
     try:
         while True:
             msgid = _send_bind(connection, mechanism, token)
-            result = _read_bind_response(connection, msgid, buffer)
+            result = read_bind_response(connection, msgid, buffer)
             code = result["result"]
             in_token = result["token"]
             if code not in (0, _SASL_IN_PROGRESS):
@@ -219,9 +226,9 @@ def sasl_bind(connection: Any, *, protocol: str, hostname: str, user: str | None
         raise SaslBindError("the server sent data after the bind before any request")
     protection = "none"
     if not over_tls:
-        if context.complete and _has(context, "confidentiality"):
+        if context.complete and has_flag(context, "confidentiality"):
             protection = "sealed"
-        elif context.complete and _has(context, "integrity"):
+        elif context.complete and has_flag(context, "integrity"):
             protection = "signed"
         if protection == "none":
             raise SaslBindError("the server did not agree to sign or seal the session")
@@ -231,7 +238,8 @@ def sasl_bind(connection: Any, *, protocol: str, hostname: str, user: str | None
     return SaslOutcome(mechanism, protocol, protection)
 
 
-def _has(context: Any, flag: str) -> bool:
+def has_flag(context: Any, flag: str) -> bool:
+    """Whether the established pyspnego ``context`` has ``flag`` (``integrity``...)."""
     import spnego
 
     return bool(context.context_attr & getattr(spnego.ContextReq, flag))
@@ -244,9 +252,9 @@ def _gssapi_layer(context: Any, in_token: bytes, *, want_layer: bool) -> bytes:
         raise SaslBindError("malformed GSSAPI security-layer offer from the server")
     offered = offer[0]
     if want_layer:
-        if offered & _LAYER_CONFIDENTIALITY and _has(context, "confidentiality"):
+        if offered & _LAYER_CONFIDENTIALITY and has_flag(context, "confidentiality"):
             layer = _LAYER_CONFIDENTIALITY
-        elif offered & _LAYER_INTEGRITY and _has(context, "integrity"):
+        elif offered & _LAYER_INTEGRITY and has_flag(context, "integrity"):
             layer = _LAYER_INTEGRITY
         else:
             raise SaslBindError("the server offers no SASL security layer")
@@ -265,5 +273,8 @@ __all__ = [
     "SaslOutcome",
     "SaslSocket",
     "channel_bindings",
+    "has_flag",
+    "read_bind_response",
     "sasl_bind",
+    "send_bind_request",
 ]
