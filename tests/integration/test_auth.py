@@ -126,13 +126,20 @@ class _Recorder:
         return getattr(self.raw, name)
 
 
-def test_sealed_session_carries_no_attribute_value_in_clear(auth_dc: RunningDC) -> None:
+@pytest.mark.parametrize("method", [AuthMethod.NTLM, AuthMethod.KERBEROS])
+def test_sealed_session_carries_no_attribute_value_in_clear(
+        auth_dc: RunningDC, method: AuthMethod, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if method is AuthMethod.KERBEROS:
+        for name, value in request.getfixturevalue("krb_env").items():
+            monkeypatch.setenv(name, value)
     options = ConnectOptions(server=auth_dc.ip, domain=None, dns_server=None,
                              transport=Transport.PLAIN, ca_file=None, insecure=False, timeout=10,
-                             auth=AuthMethod.NTLM,
+                             auth=method,
                              credentials=Credentials(auth_dc.user_down_level,
                                                      auth_dc.user_password))
     directory, session = connect(options)
+    assert session.auth.endswith("sealed, port 389")
     try:
         sock = directory._connection.socket
         assert isinstance(sock, SaslSocket)
@@ -196,10 +203,32 @@ def test_password_never_appears_in_output_with_debug(auth_dc: RunningDC,
                              auth_dc.user_upn, *extra, password=password))
     runs.append(run_adba(*_debug_args(), "--server", auth_dc.ip, "--auth", "kerberos",
                          "--plain-ldap", password=password, env=krb_env))
+    secrets = [password, *_ticket_secrets(krb_env["KRB5CCNAME"])]
     for run in runs:
         assert run.code == 2, run.stderr[-2000:]
-        assert password not in run.stdout + run.stderr
+        for secret in secrets:
+            assert secret not in run.stdout + run.stderr
     assert any("binding as" in r.stderr for r in runs), runs[0].stderr[-2000:]
+
+
+def _ticket_secrets(ccache: str) -> list[str]:
+    """Hex and base64 forms of the cached tickets and session keys (read with the krb5
+    package), as they would look if anything printed them."""
+    import base64
+
+    import krb5
+
+    ctx = krb5.init_context()
+    found: list[str] = []
+    for cred in krb5.cc_resolve(ctx, ccache.encode()):
+        for blob in (bytes(cred.ticket), bytes(cred.keyblock.data)):
+            if len(blob) < 16:
+                continue
+            chunk = blob[-24:]
+            found += [chunk.hex(), chunk.hex().upper(), base64.b64encode(blob).decode()[:32],
+                      repr(chunk)[2:-1]]
+    assert len(found) >= 8, "no ticket or key found in the cache"
+    return found
 
 
 
@@ -256,3 +285,84 @@ def test_expired_ticket_is_one_line(auth_dc: RunningDC, tmp_path: Path) -> None:
     assert run.code == 3
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "expired" in lines[0] and "kinit" in lines[0], run.stderr
+
+
+def _libfaketime() -> str:
+    import glob
+
+    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+    if not found:
+        pytest.fail("libfaketime is required for the clock-skew test (apt-get install faketime; "
+                    "scripts/test.sh installs it)", pytrace=False)
+    return found[0]
+
+
+def test_clock_skew_is_one_line(auth_dc: RunningDC, tmp_path: Path) -> None:
+    """This machine's clock 20 minutes ahead of the DC's (libfaketime on the adba process only):
+    the KDC refuses, and adba says it is the clock."""
+    _require("gssapi")
+    env = auth_dc.kinit_reader(ccache=tmp_path / "skew.ccache")
+    env.update(LD_PRELOAD=_libfaketime(), FAKETIME="+20m")
+    run = run_adba("scan", "--server", auth_dc.ip, "--auth", "kerberos", "--plain-ldap", env=env)
+    line = _one_line_error(run)
+    assert "clock" in line and "skew" in line and "NTP" in line
+
+
+def test_kdc_unreachable_is_one_line(auth_dc: RunningDC, tmp_path: Path) -> None:
+    """A ticket-granting ticket but no KDC to get the LDAP service ticket from."""
+    _require("gssapi")
+    env = auth_dc.kinit_reader(ccache=tmp_path / "tgt.ccache")
+    conf = Path(env["KRB5_CONFIG"]).read_text().replace(f"kdc = {auth_dc.ip}", "kdc = 127.0.0.1:9")
+    (tmp_path / "nokdc.conf").write_text(conf)
+    env["KRB5_CONFIG"] = str(tmp_path / "nokdc.conf")
+    run = run_adba("scan", "--server", auth_dc.ip, "--auth", "kerberos", "--plain-ldap", env=env)
+    line = _one_line_error(run)
+    assert "no KDC" in line and "krb5.conf" in line
+
+
+def test_unknown_service_principal_is_one_line(auth_dc: RunningDC, krb_env: dict[str, str]) -> None:
+    run = run_adba("scan", "--server", auth_dc.ip, "--server-name", "dc9.contoso.test",
+                   "--auth", "kerberos", "--plain-ldap", env=krb_env)
+    line = _one_line_error(run)
+    assert "ldap/dc9.contoso.test" in line and "--server-name" in line
+
+
+@pytest.mark.parametrize("transport", [["--ldaps"], ["--starttls"]])
+def test_ntlm_inside_tls_refused_by_samba_is_one_line(auth_dc: RunningDC,
+                                                      transport: list[str]) -> None:
+    """Samba takes NTLM only sealed on 389; inside TLS it answers invalidCredentials (data 57),
+    which must not be reported as a wrong password."""
+    run = run_adba("scan", "--server", auth_dc.ip, "--user", auth_dc.user_down_level,
+                   "--auth", "ntlm", *transport, "--ca-file", str(auth_dc.ca_file),
+                   password=auth_dc.user_password)
+    line = _one_line_error(run)
+    assert "refused NTLM inside" in line and "--plain-ldap" in line
+    assert "password" not in line.split("(")[0]
+
+
+@pytest.mark.parametrize("transport", [["--plain-ldap"], ["--ca-file"]])
+def test_sicily_refused_by_samba_is_one_line(auth_dc: RunningDC, transport: list[str]) -> None:
+    """Samba closes the connection on a Sicily bind: say it has none and what to use."""
+    extra = [*transport, str(auth_dc.ca_file)] if transport == ["--ca-file"] else transport
+    run = run_adba("scan", "--server", auth_dc.ip, "--user", auth_dc.user_down_level,
+                   "--auth", "ntlm-sicily", *extra, password=auth_dc.user_password)
+    line = _one_line_error(run)
+    assert "does not offer the Sicily NTLM bind" in line and "--auth ntlm" in line
+
+
+def test_kerberos_over_ldaps_certificate_name_mismatch(auth_dc: RunningDC,
+                                                       krb_env: dict[str, str]) -> None:
+    """The DC found under a name its certificate lacks: refused before any Kerberos token
+    leaves, with the certificate's names."""
+    from tests.support.dns_server import DnsServer
+
+    records = {
+        "_ldap._tcp.dc._msdcs.contoso.test": [("SRV", "0 100 389 wrongname.contoso.test.")],
+        "wrongname.contoso.test": [("A", auth_dc.ip)],
+    }
+    with DnsServer(records) as dns_server:
+        run = run_adba("scan", "--domain", "contoso.test", "--dns-server", dns_server.address,
+                       "--auth", "kerberos", "--ca-file", str(auth_dc.ca_file), env=krb_env)
+    line = _one_line_error(run)
+    assert "does not name 'wrongname.contoso.test'" in line
+    assert auth_dc.host in line and auth_dc.ip in line
