@@ -100,3 +100,54 @@ def test_bind_errors_say_the_cause_and_the_way_out(code: int, message: str,
                                    _options())
     assert expected in str(info.value)
     assert info.value.hint
+
+
+def test_kerberos_on_windows_uses_the_logon_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ticket cache on Windows: SSPI and the logon session's ticket (USERDNSDOMAIN set when
+    logged on to a domain). Exercised here with the platform check and SSPI patched."""
+    from spnego._sspi import SSPIProxy
+
+    from adba.adapters.ldap import kerberos
+
+    monkeypatch.setattr(kerberos, "_on_windows", lambda: True)
+    monkeypatch.setattr(SSPIProxy, "available_protocols",
+                        classmethod(lambda cls, options=None: ["kerberos", "ntlm", "negotiate"]))
+    monkeypatch.setenv("USERNAME", "reader")
+    monkeypatch.setenv("USERDNSDOMAIN", "contoso.test")
+    assert kerberos.ticket_status() == kerberos.VALID
+    assert kerberos.ticket_principal() == "reader@CONTOSO.TEST"
+    monkeypatch.delenv("USERDNSDOMAIN")
+    assert kerberos.ticket_status() == kerberos.MISSING
+    with pytest.raises(AuthFailed, match="not logged on to a domain"):
+        kerberos.ticket_principal()
+
+
+_CBT = "80090346: LdapErr: DSID-0C090709, comment: AcceptSecurityContext error, data 80090346, v4563"
+
+
+@pytest.mark.parametrize(("method", "transport", "code", "message", "expected", "hint"), [
+    # the token was sent over TLS and refused: not the DC's certificate
+    (AuthMethod.NTLM_SICILY, Transport.LDAPS, 49, _CBT, "proxy", "--plain-ldap"),
+    (AuthMethod.KERBEROS, Transport.STARTTLS, 49, _CBT, "proxy", "--plain-ldap"),
+    # no token could be sent (a simple bind): say what sends one
+    (AuthMethod.SIMPLE, Transport.LDAPS, 49, _CBT, "requires channel binding", "--ldaps"),
+    # Samba's answer to NTLM inside TLS must not read as a wrong password
+    (AuthMethod.NTLM, Transport.LDAPS, 49,
+     "8009030C: LdapErr: DSID-0C0904DC, comment: AcceptSecurityContext error, data 57, v1db1",
+     "refused NTLM inside LDAPS", "--plain-ldap"),
+    (AuthMethod.SIMPLE, Transport.LDAPS, 49,
+     "8009030C: LdapErr: DSID-0C0904DC, comment: AcceptSecurityContext error, data 57, v1db1",
+     "the DC refused the credentials (data 57)", "check the user"),
+    (AuthMethod.NTLM, Transport.STARTTLS, 53,
+     "SASL:[GSS-SPNEGO]: Sign or Seal are not allowed if TLS is used",
+     "refuses signing or sealing inside TLS", "--plain-ldap"),
+    (AuthMethod.NTLM, Transport.PLAIN, 8, "", "requires a stronger authentication", "--ldaps"),
+])
+def test_sasl_bind_errors(method: AuthMethod, transport: Transport, code: int, message: str,
+                          expected: str, hint: str) -> None:
+    with pytest.raises(AuthFailed) as info:
+        conn_mod._raise_bind_error({"result": code, "message": message}, Endpoint("dc1", 636),
+                                   _options(transport=transport, auth=method), method)
+    assert expected in str(info.value)
+    assert hint in (info.value.hint or "")
+    assert "\n" not in str(info.value) + (info.value.hint or "")

@@ -1,10 +1,14 @@
 """The Kerberos credential cache (``KRB5CCNAME``) and Kerberos errors explained in one line.
 
-Needs the optional ``gssapi`` package (``pip install 'adba[kerberos]'``).
+On Linux and macOS it needs the optional ``gssapi`` package (``pip install 'adba[kerberos]'``).
+On Windows pyspnego binds through SSPI with the logon session's own ticket: a user logged on
+to a domain has one, and there is no cache to inspect.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import NoReturn
 
 from adba.errors import AuthFailed, UsageError
@@ -12,9 +16,28 @@ from adba.errors import AuthFailed, UsageError
 MISSING, EXPIRED, VALID, UNAVAILABLE = "missing", "expired", "valid", "unavailable"
 
 
+def _on_windows() -> bool:
+    return sys.platform == "win32"
+
+
+def _windows_status() -> str:
+    """SSPI: ``valid`` when Kerberos is available and the session is logged on to a domain."""
+    try:
+        from spnego._sspi import SSPIProxy
+
+        protocols = SSPIProxy.available_protocols()
+    except Exception:
+        return UNAVAILABLE
+    if "kerberos" not in protocols:
+        return UNAVAILABLE
+    return VALID if os.environ.get("USERDNSDOMAIN") else MISSING
+
+
 def ticket_status() -> str:
     """``valid``, ``expired`` or ``missing`` for the default credential cache; ``unavailable``
-    when the ``gssapi`` package is not installed."""
+    when the ``gssapi`` package is not installed. On Windows: the logon session (SSPI)."""
+    if _on_windows():
+        return _windows_status()
     try:
         import gssapi
         from gssapi.exceptions import ExpiredCredentialsError
@@ -34,6 +57,12 @@ def ticket_status() -> str:
 def ticket_principal() -> str:
     """The principal of the cached ticket, or a one-line error with the way out."""
     status = ticket_status()
+    if _on_windows():
+        if status != VALID:
+            raise AuthFailed("this Windows session is not logged on to a domain, so it has no "
+                             "Kerberos ticket",
+                             "log on with a domain account, or use --auth ntlm / --auth simple")
+        return f"{os.environ.get('USERNAME', 'user')}@{os.environ['USERDNSDOMAIN'].upper()}"
     if status == UNAVAILABLE:
         raise UsageError("Kerberos needs the 'gssapi' package, which is not installed",
                          "pip install 'adba[kerberos]' (needs libkrb5-dev to build), or use "
