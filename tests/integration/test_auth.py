@@ -366,3 +366,30 @@ def test_kerberos_over_ldaps_certificate_name_mismatch(auth_dc: RunningDC,
     line = _one_line_error(run)
     assert "does not name 'wrongname.contoso.test'" in line
     assert auth_dc.host in line and auth_dc.ip in line
+
+
+@pytest.mark.parametrize("reset_tls", [False, True], ids=["636-refused", "636-reset"])
+def test_auto_falls_back_to_ntlm_sealed_when_the_dc_has_no_ldaps(
+        auth_dc: RunningDC, ldaps_findings: list[Any], reset_tls: bool) -> None:
+    """A DC without an LDAPS certificate (port 636 closed, or reset during the handshake as
+    Windows does): with no --auth, adba says so and scans with NTLM sealed on 389 instead."""
+    from tests.support.tcp_relay import NoLdapsFront
+
+    with NoLdapsFront("127.0.0.33", auth_dc.ip, reset_tls=reset_tls) as front:
+        run = run_adba("scan", "--server", front.ip, "--user", auth_dc.user_down_level,
+                       "--ca-file", str(auth_dc.ca_file), "--format", "json",
+                       password=auth_dc.user_password)
+    data = _json(run)
+    assert data["data"]["source"]["auth"] == "NTLM (GSS-SPNEGO), sealed, port 389"
+    assert data["findings"] == ldaps_findings
+    assert "trying NTLM sealed on port 389" in run.stderr
+    assert front.relayed >= 1 and front.reset == (1 if reset_tls else 0)
+
+
+def test_no_fallback_when_the_certificate_is_not_trusted(auth_dc: RunningDC) -> None:
+    """A certificate that fails validation may be an attacker's: never worked around."""
+    run = run_adba("scan", "--server", auth_dc.ip, "--user", auth_dc.user_down_level,
+                   password=auth_dc.user_password)
+    line = _one_line_error(run)
+    assert "is not trusted" in line
+    assert "trying NTLM" not in run.stderr

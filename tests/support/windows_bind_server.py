@@ -208,14 +208,20 @@ class _Session:
         self.send(_message(msgid, "searchResDone", done))
 
     def _extended(self, msgid: int, request: Any) -> None:
-        if str(request["requestName"]) != STARTTLS_OID or self.tls or self.server.tls_context is None:
+        if str(request["requestName"]) != STARTTLS_OID or self.tls:
             return
+        no_cert = self.server.tls_context is None  # a DC without a certificate answers so
         response = ExtendedResponse()
-        response["resultCode"] = ResultCode(0)
+        response["resultCode"] = ResultCode(52 if no_cert else 0)
         response["matchedDN"] = LDAPDN("")
-        response["diagnosticMessage"] = LDAPString("")
+        response["diagnosticMessage"] = LDAPString(
+            "00000000: LdapErr: DSID-0C09112F, comment: Error initializing SSL/TLS, data 0, v4563"
+            if no_cert else "")
         response["responseName"] = ResponseName(STARTTLS_OID)
         self.send(_message(msgid, "extendedResp", response))
+        if no_cert:
+            self.config.events.append("starttls refused")
+            return
         self.sock = self.server.tls_context.wrap_socket(self.sock, server_side=True)
         self.tls = True
         self.config.events.append("starttls")
@@ -318,9 +324,11 @@ class _Session:
 
 class WindowsBindServer:
     """Serve on ``host``: LDAPS on ``ldaps_port`` and LDAP (with StartTLS) on ``ldap_port``
-    (0: pick free ports); ``config.cert_file``/``key_file`` give the TLS identity."""
+    (0: a free port); ``config.cert_file``/``key_file`` give the TLS identity. Without them
+    there is no LDAPS and StartTLS is refused, as on a DC without a certificate."""
 
-    def __init__(self, config: BindServerConfig, host: str = "127.0.0.1") -> None:
+    def __init__(self, config: BindServerConfig, host: str = "127.0.0.1",
+                 ldap_port: int = 0) -> None:
         self.config = config
         self.host = host
         self.received = bytearray()
@@ -335,7 +343,7 @@ class WindowsBindServer:
 
             cert = x509.load_pem_x509_certificate(config.cert_file.read_bytes())
             self.served_der = cert.public_bytes(Encoding.DER)
-        self._plain = socket.create_server((host, 0))
+        self._plain = socket.create_server((host, ldap_port))
         self._ldaps = socket.create_server((host, 0)) if self.tls_context else None
         self.ldap_port = self._plain.getsockname()[1]
         self.ldaps_port = self._ldaps.getsockname()[1] if self._ldaps else 0

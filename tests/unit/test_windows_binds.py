@@ -227,3 +227,26 @@ def test_no_secret_in_any_output_of_the_windows_paths(tls_files: TlsFiles, tmp_p
         assert "binding as" in run.stderr
         for secret in (password, nt_hash.hex(), nt_hash.hex().upper()):
             assert secret not in text
+
+
+def test_auto_falls_back_to_ntlm_sealed_when_starttls_is_refused() -> None:
+    """A DC without a certificate refuses StartTLS (unavailable, "Error initializing SSL/TLS"):
+    --auth auto then binds with NTLM sealed on 389 and says so."""
+    with WindowsBindServer(BindServerConfig(), host="127.0.0.34", ldap_port=389) as srv:
+        options = ConnectOptions(server="127.0.0.34", domain=None, dns_server=None,
+                                 transport=Transport.STARTTLS, ca_file=None, insecure=False,
+                                 timeout=10, auth=AuthMethod.AUTO,
+                                 credentials=Credentials(USER, srv.config.password))
+        directory, session = connect(options)
+        directory.close()
+    assert session.auth == "NTLM (GSS-SPNEGO), sealed, port 389"
+    assert srv.config.events[0] == "starttls refused"
+    assert srv.config.events[-1] == "bound gss-spnego sealed"
+
+
+def test_starttls_refused_with_simple_auth_is_one_line() -> None:
+    with WindowsBindServer(BindServerConfig(), host="127.0.0.34", ldap_port=389) as srv:
+        run = run_adba("scan", "--server", "127.0.0.34", "--user", USER, "--auth", "simple",
+                       "--starttls", password=srv.config.password)
+    line = _one_line_error(run)
+    assert "refused StartTLS" in line and "--plain-ldap" in line

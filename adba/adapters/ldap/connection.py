@@ -124,10 +124,22 @@ class _Unreachable(Exception):
     """Internal: this DC did not answer; try the next one."""
 
 
+class _NoTls(ConnectionFailed):
+    """Internal: the DC answers but offers no TLS here (no LDAPS certificate, StartTLS refused)."""
+
+
+def _standard_port(endpoint: Endpoint, transport: Transport) -> bool:
+    """Whether the DC's own LDAP ports are in use (636 for LDAPS, 389 for StartTLS): only then
+    does no TLS mean no certificate, rather than a wrong port."""
+    return endpoint.port == (636 if transport is Transport.LDAPS else 389)
+
+
 def _connect_auto(endpoint: Endpoint,
                   options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
     """``--auth auto`` with a password: a simple bind over TLS, then NTLM sealed on 389 when the
-    DC refuses the simple bind as not strong enough. Other methods: as asked."""
+    DC refuses the simple bind as not strong enough or has no TLS to offer (no LDAPS
+    certificate: port 636 refused or closed during the handshake, StartTLS refused). A
+    certificate that fails validation is never worked around. Other methods: as asked."""
     if options.auth is not AuthMethod.AUTO:
         return _connect_one(endpoint, options, options.auth)
     if not options.transport.uses_tls:
@@ -137,10 +149,19 @@ def _connect_auto(endpoint: Endpoint,
     except AuthFailed as exc:
         if "stronger" not in str(exc) and "confidentiality" not in str(exc):
             raise
-        log.warning("%s; trying NTLM sealed on port 389", exc)
-        plain = Endpoint(endpoint.host, 389, endpoint.address)
-        fallback = ConnectOptions(**{**options.__dict__, "transport": Transport.PLAIN})
-        return _connect_one(plain, fallback, AuthMethod.NTLM)
+        reason: Exception = exc
+    except _NoTls as exc:
+        if not _standard_port(endpoint, options.transport):
+            raise
+        reason = exc
+    except _Unreachable as exc:
+        if "connection refused" not in str(exc) or not _standard_port(endpoint, options.transport):
+            raise
+        reason = exc
+    log.warning("%s; trying NTLM sealed on port 389", str(reason).split(" (")[0])
+    plain = Endpoint(endpoint.host, 389, endpoint.address)
+    fallback = ConnectOptions(**{**options.__dict__, "transport": Transport.PLAIN})
+    return _connect_one(plain, fallback, AuthMethod.NTLM)
 
 
 @dataclass(frozen=True)
@@ -245,10 +266,12 @@ def _connect_one(endpoint: Endpoint, options: ConnectOptions,
             except LDAPStartTLSError as exc:
                 if tls is not None and tls.last_exception is not None:
                     _raise_tls_error(tls.last_exception, endpoint, options)
-                raise ConnectionFailed(f"{label} refused StartTLS: {exc}",
-                                       "use --ldaps, or check that the DC has a certificate") from exc
+                raise _NoTls(f"{label} refused StartTLS: {exc}",
+                             "use --ldaps, or check that the DC has a certificate; or "
+                             "--auth kerberos/ntlm with --plain-ldap (sealed)") from exc
             if not started:
-                raise ConnectionFailed(f"{label} refused StartTLS", "use --ldaps")
+                raise _NoTls(f"{label} refused StartTLS",
+                             "use --ldaps, or --auth kerberos/ntlm with --plain-ldap (sealed)")
         user = creds.user
         if method is AuthMethod.SIMPLE:
             log.info("binding as %s (simple bind)", creds.user)
@@ -379,9 +402,10 @@ def _raise_tls_error(exc: BaseException, endpoint: Endpoint, options: ConnectOpt
             f"cannot reach {label}: no answer to the TLS handshake within {options.timeout:g} s "
             "(is this an LDAPS port?)") from exc
     if isinstance(exc, ConnectionResetError | BrokenPipeError | ssl.SSLEOFError):
-        raise ConnectionFailed(
+        raise _NoTls(
             f"TLS handshake with {label} failed: the server closed the connection",
-            "is this an LDAPS port? LDAPS is 636; for 389 use --starttls") from exc
+            "is this an LDAPS port? LDAPS is 636; for 389 use --starttls. A DC without an LDAPS "
+            "certificate does this: use --auth kerberos/ntlm with --plain-ldap (sealed)") from exc
     if isinstance(exc, ssl.SSLError):
         raise ConnectionFailed(
             f"TLS handshake with {label} failed: {exc.reason or exc}",
