@@ -393,3 +393,32 @@ def test_no_fallback_when_the_certificate_is_not_trusted(auth_dc: RunningDC) -> 
     line = _one_line_error(run)
     assert "is not trusted" in line
     assert "trying NTLM" not in run.stderr
+
+
+@pytest.fixture()
+def misleading_hosts_entry(auth_dc: RunningDC) -> Iterator[None]:
+    """/etc/hosts gives the DC's name another canonical name (as a CNAME or a stale PTR record
+    would): a Kerberos library that canonicalises asks for the wrong service principal."""
+    hosts = Path("/etc/hosts")
+    original = hosts.read_bytes()
+    hosts.write_bytes(original + f"\n{auth_dc.ip} wrong-ptr.example {auth_dc.host}\n".encode())
+    try:
+        yield
+    finally:
+        hosts.write_bytes(original)
+
+
+def test_service_principal_is_not_canonicalised_by_dns(auth_dc: RunningDC, tmp_path: Path,
+                                                       misleading_hosts_entry: None) -> None:
+    """A krb5.conf with MIT's defaults (rdns and canonicalisation on) and DNS that names the DC
+    otherwise: adba still asks for ldap/<the DC's own name> and binds."""
+    _require("gssapi")
+    env = auth_dc.kinit_reader(ccache=tmp_path / "canon.ccache")
+    conf = Path(env["KRB5_CONFIG"]).read_text()
+    conf = conf.replace("rdns = false", "rdns = true").replace(
+        "dns_canonicalize_hostname = false", "dns_canonicalize_hostname = true")
+    (tmp_path / "canon.conf").write_text(conf)
+    env["KRB5_CONFIG"] = str(tmp_path / "canon.conf")
+    run = run_adba("scan", "--server", auth_dc.ip, "--auth", "kerberos", "--plain-ldap",
+                   "--format", "json", env=env)
+    assert _json(run)["data"]["source"]["auth"] == "Kerberos, sealed, port 389"

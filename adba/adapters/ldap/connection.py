@@ -319,6 +319,7 @@ def _sasl(conn: Connection, endpoint: Endpoint, options: ConnectOptions,
     mechanism = "gssapi"
     if method is AuthMethod.KERBEROS:
         user = kerberos.ticket_principal()
+        kerberos.pin_service_names()
         protocol, name, password = "kerberos", None, None
     else:
         user = creds.user

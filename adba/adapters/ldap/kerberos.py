@@ -7,6 +7,7 @@ to a domain has one, and there is no cache to inspect.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import NoReturn
@@ -14,6 +15,40 @@ from typing import NoReturn
 from adba.errors import AuthFailed, UsageError
 
 MISSING, EXPIRED, VALID, UNAVAILABLE = "missing", "expired", "valid", "unavailable"
+
+
+_PINNED = "adba-krb5-pinned-names.conf"
+_PIN_CONFIG = ("# written by adba: service principals exactly as named, no DNS canonicalisation\n"
+               "[libdefaults]\n    rdns = false\n    dns_canonicalize_hostname = false\n")
+
+
+def pin_service_names() -> None:
+    """Make MIT Kerberos use ``ldap/<name>`` exactly as adba names it (the name given, or the
+    one the DC announces), whatever the system ``krb5.conf`` says: no reverse DNS of the
+    address and no canonicalisation of the name (aliases and stale PTR records otherwise pick
+    another service principal). Done by putting a two-line profile in front of
+    ``KRB5_CONFIG``; MIT reads the first file's value of a setting first. Not needed on
+    Windows (SSPI)."""
+    if _on_windows():
+        return
+    current = os.environ.get("KRB5_CONFIG") or "/etc/krb5.conf"
+    if _PINNED in current:
+        return
+    import atexit
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="adba-krb5-")
+    path = os.path.join(directory, _PINNED)
+    with open(path, "w", encoding="ascii") as handle:
+        handle.write(_PIN_CONFIG)
+
+    def _remove() -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+            os.rmdir(directory)
+
+    atexit.register(_remove)
+    os.environ["KRB5_CONFIG"] = f"{path}:{current}"
 
 
 def _on_windows() -> bool:
