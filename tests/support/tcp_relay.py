@@ -13,6 +13,8 @@ import struct
 import threading
 from types import TracebackType
 
+from tests.support.listeners import Listeners
+
 
 class NoLdapsFront:
     """Relay LDAP on ``ip``:389 to the DC; refuse or reset LDAPS on ``ip``:636."""
@@ -20,41 +22,20 @@ class NoLdapsFront:
     def __init__(self, ip: str, dc_ip: str, *, reset_tls: bool = False) -> None:
         self.ip = ip
         self.dc_ip = dc_ip
-        self._ldap = socket.create_server((ip, 389))
-        self._ldaps = socket.create_server((ip, 636)) if reset_tls else None
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._listeners = Listeners()
+        self._listeners.add(socket.create_server((ip, 389)), self._relay)
+        if reset_tls:
+            self._listeners.add(socket.create_server((ip, 636)), self._reset)
         self.relayed = 0
         self.reset = 0
 
     def __enter__(self) -> NoLdapsFront:
-        for listener, handler in ((self._ldap, self._relay), (self._ldaps, self._reset)):
-            if listener is None:
-                continue
-            listener.settimeout(0.2)
-            thread = threading.Thread(target=self._accept, args=(listener, handler), daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._listeners.start()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(2)
-        self._ldap.close()
-        if self._ldaps:
-            self._ldaps.close()
-
-    def _accept(self, listener: socket.socket, handler: object) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _addr = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=handler, args=(conn,), daemon=True).start()  # type: ignore[arg-type]
+        self._listeners.stop()
 
     def _reset(self, conn: socket.socket) -> None:
         self.reset += 1

@@ -21,7 +21,6 @@ import os
 import socket
 import ssl
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -48,6 +47,7 @@ from ldap3.protocol.rfc4511 import (
 from ldap3.utils.asn1 import decoder, encode
 
 from adba.adapters.ldap.paged_stream import frame_length
+from tests.support.listeners import Listeners
 
 STARTTLS_OID = "1.3.6.1.4.1.1466.20037"
 BAD_BINDINGS = ("80090346: LdapErr: DSID-0C090709, comment: AcceptSecurityContext error, "
@@ -343,12 +343,14 @@ class WindowsBindServer:
 
             cert = x509.load_pem_x509_certificate(config.cert_file.read_bytes())
             self.served_der = cert.public_bytes(Encoding.DER)
-        self._plain = socket.create_server((host, ldap_port))
-        self._ldaps = socket.create_server((host, 0)) if self.tls_context else None
-        self.ldap_port = self._plain.getsockname()[1]
-        self.ldaps_port = self._ldaps.getsockname()[1] if self._ldaps else 0
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        plain = socket.create_server((host, ldap_port))
+        ldaps = socket.create_server((host, 0)) if self.tls_context else None
+        self.ldap_port = plain.getsockname()[1]
+        self.ldaps_port = ldaps.getsockname()[1] if ldaps else 0
+        self._listeners = Listeners()
+        self._listeners.add(plain, lambda conn: self._serve(conn, False))
+        if ldaps is not None:
+            self._listeners.add(ldaps, lambda conn: self._serve(conn, True))
         self._users = tempfile.NamedTemporaryFile("w", suffix=".ntlm", delete=False)  # noqa: SIM115
         self._users.write(f"{config.domain}:{config.user}:{config.password}\n")
         self._users.close()
@@ -356,39 +358,17 @@ class WindowsBindServer:
 
     def __enter__(self) -> WindowsBindServer:
         os.environ["NTLM_USER_FILE"] = self._users.name
-        for listener, tls in ((self._plain, False), (self._ldaps, True)):
-            if listener is None:
-                continue
-            listener.settimeout(0.2)
-            thread = threading.Thread(target=self._accept_loop, args=(listener, tls), daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._listeners.start()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(2)
-        self._plain.close()
-        if self._ldaps:
-            self._ldaps.close()
+        self._listeners.stop()
         if self._old_user_file is None:
             os.environ.pop("NTLM_USER_FILE", None)
         else:
             os.environ["NTLM_USER_FILE"] = self._old_user_file
         os.unlink(self._users.name)
-
-    def _accept_loop(self, listener: socket.socket, tls: bool) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _addr = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(10)
-            threading.Thread(target=self._serve, args=(conn, tls), daemon=True).start()
 
     def _serve(self, conn: socket.socket, tls: bool) -> None:
         sock: Any = conn
