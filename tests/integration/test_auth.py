@@ -203,7 +203,11 @@ def test_password_never_appears_in_output_with_debug(auth_dc: RunningDC,
                              auth_dc.user_upn, *extra, password=password))
     runs.append(run_adba(*_debug_args(), "--server", auth_dc.ip, "--auth", "kerberos",
                          "--plain-ldap", password=password, env=krb_env))
-    secrets = [password, *_ticket_secrets(krb_env["KRB5CCNAME"])]
+    from spnego._ntlm_raw.crypto import ntowfv1
+
+    nt_hash = ntowfv1(password)
+    secrets = [password, nt_hash.hex(), nt_hash.hex().upper(), repr(nt_hash)[2:-1],
+               *_ticket_secrets(krb_env["KRB5CCNAME"])]
     for run in runs:
         assert run.code == 2, run.stderr[-2000:]
         for secret in secrets:
@@ -422,3 +426,46 @@ def test_service_principal_is_not_canonicalised_by_dns(auth_dc: RunningDC, tmp_p
     run = run_adba("scan", "--server", auth_dc.ip, "--auth", "kerberos", "--plain-ldap",
                    "--format", "json", env=env)
     assert _json(run)["data"]["source"]["auth"] == "Kerberos, sealed, port 389"
+
+
+@pytest.fixture(scope="module")
+def ldap_keytab(auth_dc: RunningDC, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The DC's keys for ldap/<fqdn>, so a Windows-like acceptor can check real tickets."""
+    auth_dc.register_ldap_spn()
+    path = tmp_path_factory.mktemp("keytab") / "ldap.keytab"
+    auth_dc.samba_tool("domain", "exportkeytab", str(path), f"--principal=ldap/{auth_dc.host}")
+    return path
+
+
+@pytest.mark.parametrize("transport", ["--ldaps", "--starttls"])
+def test_kerberos_channel_binding_checked_by_an_enforcing_acceptor(
+        auth_dc: RunningDC, krb_env: dict[str, str], ldap_keytab: Path, tmp_path: Path,
+        transport: str) -> None:
+    """Samba does not check channel bindings; MIT's acceptor does. A ticket from the real KDC,
+    the DC's own keys, and a server that demands the tls-server-end-point token: adba's token
+    is accepted, and one for another certificate (a proxy's) gets 80090346 as one line."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from tests.support.windows_bind_server import BindServerConfig, WindowsBindServer
+    from tests.testdc import write_tls_files
+
+    tls = write_tls_files(tmp_path / "tls", auth_dc.host, "127.0.0.1")
+    proxy = write_tls_files(tmp_path / "proxy", "proxy.contoso.test", "127.0.0.1")
+    proxy_der = x509.load_pem_x509_certificate(proxy.cert_file.read_bytes()).public_bytes(
+        Encoding.DER)
+    outcomes = []
+    for binding_certificate in (None, proxy_der):
+        config = BindServerConfig(cert_file=tls.cert_file, key_file=tls.key_file,
+                                  keytab=ldap_keytab, binding_certificate=binding_certificate)
+        with WindowsBindServer(config) as srv:
+            port = srv.ldaps_port if transport == "--ldaps" else srv.ldap_port
+            outcomes.append((config.events, run_adba(
+                "scan", "--server", f"127.0.0.1:{port}", "--server-name", auth_dc.host,
+                "--auth", "kerberos", transport, "--ca-file", str(tls.ca_file), env=krb_env)))
+    (good_events, good), (bad_events, bad) = outcomes
+    assert good_events[-1] == "bound gssapi tls", (good_events, good.stderr)
+    assert "80090346" not in good.stderr  # bound; the scan then stops: this server has no forest
+    line = _one_line_error(bad)
+    assert "80090346" in line and "proxy" in line
+    assert bad_events[-1] == "bad-bindings"

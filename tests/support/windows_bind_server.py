@@ -72,6 +72,7 @@ class BindServerConfig:
     require_channel_binding: bool = True
     require_signing: bool = True  # LDAPServerIntegrity = 2: unprotected binds on 389 refused
     binding_certificate: bytes | None = None  # DER; None: the served certificate
+    keytab: Path | None = None  # with it, SASL GSSAPI (Kerberos) is accepted with these keys
     cert_file: Path | None = None
     key_file: Path | None = None
     events: list[str] = field(default_factory=list)
@@ -90,6 +91,45 @@ def _bind_response(msgid: int, code: int, matched: bytes = b"", message: str = "
                                  server_sasl_credentials=creds)
     op["matchedDN"] = LDAPDN(matched)
     return _message(msgid, "bindResponse", op)
+
+
+class _KerberosAcceptor:
+    """MIT's acceptor through python-gssapi (keys from ``KRB5_KTNAME``), shaped like a
+    pyspnego context for this server (``step``, ``complete``, ``wrap``/``unwrap``)."""
+
+    def __init__(self, application_data: bytes | None) -> None:
+        import gssapi
+        from gssapi.raw import ChannelBindings
+
+        bindings = ChannelBindings(application_data=application_data) if application_data else None
+        self._context = gssapi.SecurityContext(usage="accept", channel_bindings=bindings)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self._context.complete)
+
+    def step(self, token: bytes) -> bytes | None:
+        from gssapi.raw.exceptions import BadChannelBindingsError
+        from spnego.exceptions import BadBindingsError, InvalidTokenError
+
+        try:
+            out: bytes | None = self._context.step(token)
+            _ = self._context.complete  # python-gssapi raises a failed step's error here
+            return out
+        except BadChannelBindingsError as exc:
+            raise BadBindingsError(context_msg=str(exc)) from exc
+        except Exception as exc:
+            raise InvalidTokenError(context_msg=str(exc)) from exc
+
+    def wrap(self, data: bytes, encrypt: bool = True) -> Any:
+        from types import SimpleNamespace
+
+        return SimpleNamespace(data=self._context.wrap(data, encrypt).message)
+
+    def unwrap(self, data: bytes) -> Any:
+        from types import SimpleNamespace
+
+        return SimpleNamespace(data=self._context.unwrap(data).message)
 
 
 def _tls_end_point(der: bytes) -> Any:
@@ -111,6 +151,8 @@ class _Session:
         self.context: Any = None  # the NTLM acceptor of the bind in progress
         self.sealed: Any = None  # the context that seals the session after the bind
         self.bound = False
+        self.encrypt = True  # sealed (True) or signed only, once self.sealed is set
+        self.gssapi_step = ""  # "offer", then "answer": the RFC 4752 security-layer exchange
 
     # --- transport -----------------------------------------------------------------------
     def _recv(self) -> bytes:
@@ -120,7 +162,7 @@ class _Session:
 
     def send(self, data: bytes) -> None:
         if self.sealed is not None:
-            wrapped = self.sealed.wrap(data, encrypt=True).data
+            wrapped = self.sealed.wrap(data, encrypt=self.encrypt).data
             data = len(wrapped).to_bytes(4, "big") + wrapped
         self.server.sent += data
         self.sock.sendall(data)
@@ -232,6 +274,8 @@ class _Session:
         bindings = None
         if self.tls and self.config.require_channel_binding:
             bindings = _tls_end_point(self.config.binding_certificate or self.server.served_der)
+        if protocol == "kerberos":
+            return _KerberosAcceptor(bindings.application_data if bindings else None)
         options = spnego.NegotiateOptions.use_negotiate if protocol == "negotiate" else 0
         return spnego.server(hostname=self.config.dns_host_name, service="ldap",
                              channel_bindings=bindings, protocol=protocol, options=options)
@@ -308,6 +352,9 @@ class _Session:
         mechanism = str(auth.getComponent()["mechanism"])
         credentials = auth.getComponent()["credentials"]
         token = bytes(credentials) if credentials is not None and credentials.hasValue() else b""
+        if mechanism == "GSSAPI" and self.config.keytab is not None:
+            self._gssapi(msgid, token)
+            return
         if mechanism != "GSS-SPNEGO":
             self.send(_bind_response(msgid, 7, message="only GSS-SPNEGO here"))
             return
@@ -319,6 +366,35 @@ class _Session:
         if self.context.complete:
             self._finish(msgid, "gss-spnego", out, sicily=False)
         else:
+            self.send(_bind_response(msgid, 14, creds=out))
+
+
+    def _gssapi(self, msgid: int, token: bytes) -> None:
+        """SASL GSSAPI (RFC 4752): the Kerberos exchange, then the security-layer offer and
+        the client's choice, both wrapped with the new context."""
+        if self.gssapi_step == "offer":
+            layers = 1 if self.tls else (2 | 4) if self.config.require_signing else (1 | 2 | 4)
+            offer = bytes([layers]) + (0xFFFFFF).to_bytes(3, "big")
+            self.gssapi_step = "answer"
+            self.send(_bind_response(msgid, 14, creds=self.context.wrap(offer, encrypt=False).data))
+            return
+        if self.gssapi_step == "answer":
+            choice = self.context.unwrap(token).data[0]
+            ctx, self.context, self.gssapi_step = self.context, None, ""
+            if choice == 1 and not self.tls and self.config.require_signing:
+                self.send(_bind_response(msgid, 8, message=INTEGRITY_REQUIRED))
+                return
+            layer = {1: "", 2: " signed", 4: " sealed"}.get(choice, " ?")
+            self.config.events.append(f"bound gssapi{layer}" + (" tls" if self.tls else ""))
+            self.send(_bind_response(msgid, 0))
+            if choice in (2, 4):
+                self.sealed, self.encrypt = ctx, choice == 4
+            self.bound = True
+            return
+        self.context = self._acceptor("kerberos")
+        ok, out = self._accept(msgid, token, sicily=False)
+        if ok:
+            self.gssapi_step = "offer" if self.context.complete else ""
             self.send(_bind_response(msgid, 14, creds=out))
 
 
@@ -354,20 +430,23 @@ class WindowsBindServer:
         self._users = tempfile.NamedTemporaryFile("w", suffix=".ntlm", delete=False)  # noqa: SIM115
         self._users.write(f"{config.domain}:{config.user}:{config.password}\n")
         self._users.close()
-        self._old_user_file = os.environ.get("NTLM_USER_FILE")
+        self._old_env = {name: os.environ.get(name) for name in ("NTLM_USER_FILE", "KRB5_KTNAME")}
 
     def __enter__(self) -> WindowsBindServer:
         os.environ["NTLM_USER_FILE"] = self._users.name
+        if self.config.keytab is not None:
+            os.environ["KRB5_KTNAME"] = f"FILE:{self.config.keytab}"
         self._listeners.start()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._listeners.stop()
-        if self._old_user_file is None:
-            os.environ.pop("NTLM_USER_FILE", None)
-        else:
-            os.environ["NTLM_USER_FILE"] = self._old_user_file
+        for name, value in self._old_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         os.unlink(self._users.name)
 
     def _serve(self, conn: socket.socket, tls: bool) -> None:
