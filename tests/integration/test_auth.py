@@ -469,3 +469,35 @@ def test_kerberos_channel_binding_checked_by_an_enforcing_acceptor(
     line = _one_line_error(bad)
     assert "80090346" in line and "proxy" in line
     assert bad_events[-1] == "bad-bindings"
+
+
+def test_sealed_binds_keep_dc_failover(auth_dc: RunningDC, krb_env: dict[str, str]) -> None:
+    """DNS names a dead DC first: NTLM and Kerberos on 389 skip it and bind to the next."""
+    from tests.support.dns_server import DnsServer
+
+    records = {
+        "_ldap._tcp.dc._msdcs.contoso.test": [("SRV", "0 100 389 dead.contoso.test."),
+                                              ("SRV", "10 100 389 dc1.contoso.test.")],
+        "dead.contoso.test": [("A", "127.0.0.67")],
+        "dc1.contoso.test": [("A", auth_dc.ip)],
+    }
+    with DnsServer(records) as dns_server:
+        common = ["scan", "--domain", "contoso.test", "--dns-server", dns_server.address,
+                  "--plain-ldap", "--timeout", "3", "--format", "json"]
+        ntlm = run_adba(*common, "--user", auth_dc.user_down_level, "--auth", "ntlm",
+                        password=auth_dc.user_password)
+        krb = run_adba(*common, "--auth", "kerberos", env=krb_env)
+    for run, auth in ((ntlm, "NTLM (GSS-SPNEGO), sealed, port 389"),
+                      (krb, "Kerberos, sealed, port 389")):
+        source = _json(run)["data"]["source"]
+        assert (source["server"], source["auth"]) == ("dc1.contoso.test", auth)
+        assert "cannot reach dead.contoso.test:389" in run.stderr
+
+
+def test_auto_on_a_dead_host_names_the_ldaps_port() -> None:
+    """auto tries 389 after 636 is refused; when that is refused too, the error says what was
+    asked for (LDAPS on 636), not the fallback."""
+    run = run_adba("scan", "--server", "127.0.0.68", "--user", "CONTOSO\\reader", "--timeout", "3",
+                   password="x")
+    line = _one_line_error(run)
+    assert "cannot reach 127.0.0.68:636: connection refused" in line

@@ -161,7 +161,12 @@ def _connect_auto(endpoint: Endpoint,
     log.warning("%s; trying NTLM sealed on port 389", str(reason).split(" (")[0])
     plain = Endpoint(endpoint.host, 389, endpoint.address)
     fallback = ConnectOptions(**{**options.__dict__, "transport": Transport.PLAIN})
-    return _connect_one(plain, fallback, AuthMethod.NTLM)
+    try:
+        return _connect_one(plain, fallback, AuthMethod.NTLM)
+    except _Unreachable:
+        if isinstance(reason, _Unreachable):  # the host is down: say what was asked first
+            raise reason from None
+        raise
 
 
 @dataclass(frozen=True)
