@@ -78,9 +78,9 @@ PasswordFile = Annotated[Path | None, typer.Option(
     help="Read the password from this file (else ADBA_PASSWORD, else a hidden prompt).")]
 Auth = Annotated[AuthChoice, typer.Option(
     "--auth", envvar="ADBA_AUTH",
-    help="Bind method: auto (Kerberos when a ticket is cached, else simple bind over TLS, then "
-         "NTLM sealed on 389), simple, kerberos, ntlm (SASL GSS-SPNEGO) or ntlm-sicily "
-         "(the Sicily NTLM bind of Windows DCs).")]
+    help="Bind method: auto (Kerberos when a ticket is cached, else a simple bind over TLS; "
+         "sealed on 389 when the DC wants more or has no TLS), simple, kerberos, ntlm (SASL "
+         "GSS-SPNEGO) or ntlm-sicily (the Sicily NTLM bind of Windows DCs).")]
 ServerName = Annotated[str | None, typer.Option(
     "--server-name", envvar="ADBA_SERVER_NAME",
     help="The DC's full name for the Kerberos/NTLM service principal when --server is an "

@@ -79,7 +79,8 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
         raise UsageError(f"--auth {options.auth}: unknown method",
                          "use auto, simple, kerberos, ntlm or ntlm-sicily") from exc
     transport = Transport.PLAIN if options.plain else Transport.LDAPS if options.ldaps else Transport.STARTTLS
-    if auth is AuthMethod.AUTO:
+    auto = auth is AuthMethod.AUTO
+    if auto:
         from adba.adapters.ldap.kerberos import VALID, ticket_status
 
         if ticket_status() == VALID:
@@ -93,7 +94,7 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
         server=options.server, domain=options.domain, dns_server=options.dns_server,
         transport=transport, ca_file=str(options.ca_file) if options.ca_file else None,
         insecure=options.insecure, timeout=options.timeout, auth=auth,
-        credentials=Credentials(user, ""), server_name=options.server_name,
+        credentials=Credentials(user, ""), server_name=options.server_name, auto=auto,
     )
     check_options(pre)
     if auth is AuthMethod.KERBEROS:
@@ -105,6 +106,7 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
         server=pre.server, domain=pre.domain, dns_server=pre.dns_server, transport=transport,
         ca_file=pre.ca_file, insecure=pre.insecure, timeout=pre.timeout, auth=auth,
         credentials=Credentials(user, read_password(options)), server_name=pre.server_name,
+        auto=auto,
     )
 
 

@@ -501,3 +501,17 @@ def test_auto_on_a_dead_host_names_the_ldaps_port() -> None:
                    password="x")
     line = _one_line_error(run)
     assert "cannot reach 127.0.0.68:636: connection refused" in line
+
+
+def test_auto_with_a_ticket_falls_back_to_kerberos_sealed_on_a_default_dc(
+        main_dc: RunningDC) -> None:
+    """Samba's default refuses Kerberos inside LDAPS; with no --auth, adba says so and binds
+    with the same ticket sealed on 389."""
+    _require("gssapi")
+    main_dc.register_ldap_spn()
+    env = main_dc.kinit_reader()
+    run = run_adba("scan", "--server", main_dc.ip, "--ca-file", str(main_dc.ca_file),
+                   "--format", "json", env=env)
+    data = _json(run)
+    assert data["data"]["source"]["auth"] == "Kerberos, sealed, port 389"
+    assert "trying Kerberos sealed on port 389" in run.stderr

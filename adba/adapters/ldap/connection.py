@@ -50,6 +50,8 @@ class ConnectOptions:
     auth: AuthMethod
     credentials: Credentials
     server_name: str | None = None
+    auto: bool = False
+    """``--auth auto`` chose ``auth`` (Kerberos from a ticket): fall back as auto does."""
 
 
 @dataclass(frozen=True)
@@ -136,18 +138,22 @@ def _standard_port(endpoint: Endpoint, transport: Transport) -> bool:
 
 def _connect_auto(endpoint: Endpoint,
                   options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
-    """``--auth auto`` with a password: a simple bind over TLS, then NTLM sealed on 389 when the
-    DC refuses the simple bind as not strong enough or has no TLS to offer (no LDAPS
+    """``--auth auto``: over TLS first (a simple bind with a password, Kerberos with a ticket),
+    then the same credentials sealed on 389 (NTLM, or Kerberos) when the DC refuses the bind
+    as not strong enough (e.g. Samba refusing SASL inside TLS) or has no TLS to offer (no LDAPS
     certificate: port 636 refused or closed during the handshake, StartTLS refused). A
     certificate that fails validation is never worked around. Other methods: as asked."""
-    if options.auth is not AuthMethod.AUTO:
-        return _connect_one(endpoint, options, options.auth)
-    if not options.transport.uses_tls:
-        return _connect_one(endpoint, options, AuthMethod.NTLM)
+    auto = options.auth is AuthMethod.AUTO or options.auto
+    method = options.auth
+    if method is AuthMethod.AUTO:
+        method = AuthMethod.SIMPLE if options.transport.uses_tls else AuthMethod.NTLM
+    if not auto or not options.transport.uses_tls or method not in (AuthMethod.SIMPLE,
+                                                                    AuthMethod.KERBEROS):
+        return _connect_one(endpoint, options, method)
     try:
-        return _connect_one(endpoint, options, AuthMethod.SIMPLE)
+        return _connect_one(endpoint, options, method)
     except AuthFailed as exc:
-        if "stronger" not in str(exc) and "confidentiality" not in str(exc):
+        if not any(word in str(exc) for word in ("stronger", "confidentiality", "inside TLS")):
             raise
         reason: Exception = exc
     except _NoTls as exc:
@@ -158,11 +164,13 @@ def _connect_auto(endpoint: Endpoint,
         if "connection refused" not in str(exc) or not _standard_port(endpoint, options.transport):
             raise
         reason = exc
-    log.warning("%s; trying NTLM sealed on port 389", str(reason).split(" (")[0])
+    sealed = AuthMethod.KERBEROS if method is AuthMethod.KERBEROS else AuthMethod.NTLM
+    log.warning("%s; trying %s sealed on port 389", str(reason).split(" (")[0],
+                "Kerberos" if sealed is AuthMethod.KERBEROS else "NTLM")
     plain = Endpoint(endpoint.host, 389, endpoint.address)
     fallback = ConnectOptions(**{**options.__dict__, "transport": Transport.PLAIN})
     try:
-        return _connect_one(plain, fallback, AuthMethod.NTLM)
+        return _connect_one(plain, fallback, sealed)
     except _Unreachable:
         if isinstance(reason, _Unreachable):  # the host is down: say what was asked first
             raise reason from None
