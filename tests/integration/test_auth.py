@@ -515,3 +515,28 @@ def test_auto_with_a_ticket_falls_back_to_kerberos_sealed_on_a_default_dc(
     data = _json(run)
     assert data["data"]["source"]["auth"] == "Kerberos, sealed, port 389"
     assert "trying Kerberos sealed on port 389" in run.stderr
+
+
+def test_kerberos_signs_when_the_dc_offers_no_sealing(
+        auth_dc: RunningDC, krb_env: dict[str, str], ldap_keytab: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 4752: the client takes the best layer the server offers; integrity only -> signed,
+    and every message after the bind is still wrapped (and checked) both ways."""
+    from tests.support.windows_bind_server import BindServerConfig, WindowsBindServer
+
+    for name, value in krb_env.items():
+        monkeypatch.setenv(name, value)
+    config = BindServerConfig(keytab=ldap_keytab, gssapi_layers=2)
+    with WindowsBindServer(config) as srv:
+        options = ConnectOptions(server=f"127.0.0.1:{srv.ldap_port}", domain=None, dns_server=None,
+                                 transport=Transport.PLAIN, ca_file=None, insecure=False,
+                                 timeout=10, auth=AuthMethod.KERBEROS,
+                                 credentials=Credentials("", ""), server_name=auth_dc.host)
+        directory, session = connect(options)
+        try:
+            entry = directory.root_dse(["defaultNamingContext"])
+        finally:
+            directory.close()
+    assert session.auth == f"Kerberos, signed, port {srv.ldap_port}"
+    assert entry is not None and entry.attributes["defaultNamingContext"]
+    assert config.events[-1] == "bound gssapi signed"

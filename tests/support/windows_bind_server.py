@@ -73,6 +73,7 @@ class BindServerConfig:
     require_signing: bool = True  # LDAPServerIntegrity = 2: unprotected binds on 389 refused
     binding_certificate: bytes | None = None  # DER; None: the served certificate
     keytab: Path | None = None  # with it, SASL GSSAPI (Kerberos) is accepted with these keys
+    gssapi_layers: int | None = None  # RFC 4752 layers offered on 389 (1 none, 2 sign, 4 seal)
     cert_file: Path | None = None
     key_file: Path | None = None
     events: list[str] = field(default_factory=list)
@@ -374,6 +375,8 @@ class _Session:
         the client's choice, both wrapped with the new context."""
         if self.gssapi_step == "offer":
             layers = 1 if self.tls else (2 | 4) if self.config.require_signing else (1 | 2 | 4)
+            if not self.tls and self.config.gssapi_layers is not None:
+                layers = self.config.gssapi_layers
             offer = bytes([layers]) + (0xFFFFFF).to_bytes(3, "big")
             self.gssapi_step = "answer"
             self.send(_bind_response(msgid, 14, creds=self.context.wrap(offer, encrypt=False).data))

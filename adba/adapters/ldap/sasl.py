@@ -204,6 +204,7 @@ def sasl_bind(connection: Any, *, protocol: str, hostname: str, user: str | None
     mechanism = GSSAPI if protocol == "kerberos" else GSS_SPNEGO
     buffer = bytearray()
     token: bytes | None = context.step()
+    layer: int | None = None  # the RFC 4752 layer chosen (GSSAPI only)
     try:
         while True:
             msgid = _send_bind(connection, mechanism, token)
@@ -215,7 +216,7 @@ def sasl_bind(connection: Any, *, protocol: str, hostname: str, user: str | None
             if in_token and not context.complete:
                 token = context.step(in_token)
             elif context.complete and mechanism == GSSAPI and code == _SASL_IN_PROGRESS:
-                token = _gssapi_layer(context, in_token or b"", want_layer=not over_tls)
+                token, layer = _gssapi_layer(context, in_token or b"", want_layer=not over_tls)
             else:
                 token = b"" if code == _SASL_IN_PROGRESS else None
             if code == 0:
@@ -226,7 +227,10 @@ def sasl_bind(connection: Any, *, protocol: str, hostname: str, user: str | None
         raise SaslBindError("the server sent data after the bind before any request")
     protection = "none"
     if not over_tls:
-        if context.complete and has_flag(context, "confidentiality"):
+        if mechanism == GSSAPI:  # the layer both sides agreed on, not what the context could do
+            protection = {_LAYER_CONFIDENTIALITY: "sealed", _LAYER_INTEGRITY: "signed"}.get(
+                layer or 0, "none")
+        elif context.complete and has_flag(context, "confidentiality"):
             protection = "sealed"
         elif context.complete and has_flag(context, "integrity"):
             protection = "signed"
@@ -245,8 +249,9 @@ def has_flag(context: Any, flag: str) -> bool:
     return bool(context.context_attr & getattr(spnego.ContextReq, flag))
 
 
-def _gssapi_layer(context: Any, in_token: bytes, *, want_layer: bool) -> bytes:
-    """RFC 4752 section 3.1: pick the security layer from the server's offer."""
+def _gssapi_layer(context: Any, in_token: bytes, *, want_layer: bool) -> tuple[bytes, int]:
+    """RFC 4752 section 3.1: pick the security layer from the server's offer; the wrapped
+    answer and the layer chosen."""
     offer = context.unwrap(in_token).data
     if len(offer) != 4:
         raise SaslBindError("malformed GSSAPI security-layer offer from the server")
@@ -263,7 +268,7 @@ def _gssapi_layer(context: Any, in_token: bytes, *, want_layer: bool) -> bytes:
             raise SaslBindError("the server requires a SASL security layer inside TLS")
         layer = _LAYER_NONE
     answer = bytes([layer]) + (_MAX_BUFFER if layer != _LAYER_NONE else 0).to_bytes(3, "big")
-    return bytes(context.wrap(answer, encrypt=False).data)
+    return bytes(context.wrap(answer, encrypt=False).data), layer
 
 
 __all__ = [
