@@ -12,16 +12,24 @@ from adba.adapters.ldap.target import Transport
 from tests.testdc import RunningDC
 
 
-def _connect(dc: RunningDC):  # type: ignore[no-untyped-def]
+def _connect(dc: RunningDC, sealed: bool = False):  # type: ignore[no-untyped-def]
+    if sealed:  # NTLM sealed on 389: every page travels wrapped
+        return connect(ConnectOptions(server=dc.ip, domain=None, dns_server=None,
+                                      transport=Transport.PLAIN, ca_file=None, insecure=False,
+                                      timeout=10, auth=AuthMethod.NTLM,
+                                      credentials=Credentials(dc.user_down_level,
+                                                              dc.user_password)))
     return connect(ConnectOptions(server=dc.ip, domain=None, dns_server=None,
                                   transport=Transport.LDAPS, ca_file=str(dc.ca_file),
                                   insecure=False, timeout=10, auth=AuthMethod.SIMPLE,
                                   credentials=Credentials(dc.user_upn, dc.user_password)))
 
 
+@pytest.mark.parametrize("sealed", [False, True], ids=["ldaps", "sealed-389"])
 @pytest.mark.parametrize("page_size", [1, 4, 1000])
-def test_stream_equals_search(main_dc: RunningDC, page_size: int) -> None:
-    directory, _session = _connect(main_dc)
+def test_stream_equals_search(main_dc: RunningDC, page_size: int, sealed: bool) -> None:
+    directory, session = _connect(main_dc, sealed)
+    assert session.auth.endswith("sealed, port 389") == sealed
     try:
         streamed = {e.dn: e.attributes for e in directory.stream(
             main_dc.base_dn, COMPUTER_FILTER, COMPUTER_ATTRIBUTES, page_size)}
