@@ -204,7 +204,8 @@ def _pre_bind(endpoint: Endpoint, conn: Connection, options: ConnectOptions,
         names = [bytes(v).decode("utf-8", "replace") for v in raw.get("dnsHostName") or []]
         mechs = frozenset(bytes(v).decode("ascii", "replace").upper()
                           for v in raw.get("supportedSASLMechanisms") or [])
-        return _PreBind(names[0] if names else None, mechs if raw else None)
+        announced = bool(raw.get("supportedSASLMechanisms"))
+        return _PreBind(names[0] if names else None, mechs if announced else None)
     return _PreBind(None, None)
 
 
