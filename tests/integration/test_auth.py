@@ -540,3 +540,32 @@ def test_kerberos_signs_when_the_dc_offers_no_sealing(
     assert session.auth == f"Kerberos, signed, port {srv.ldap_port}"
     assert entry is not None and entry.attributes["defaultNamingContext"]
     assert config.events[-1] == "bound gssapi signed"
+
+
+@pytest.mark.parametrize("method", ["ntlm", "kerberos"])
+def test_whole_sealed_scan_captured_on_the_wire_shows_no_value(
+        auth_dc: RunningDC, krb_env: dict[str, str], method: str) -> None:
+    """A whole `adba scan` process (bind included) through a relay that captures every byte:
+    the report names the seeded objects, the wire never does."""
+    from tests.support.tcp_relay import NoLdapsFront
+
+    with NoLdapsFront("127.0.0.35", auth_dc.ip) as front:
+        if method == "ntlm":
+            run = run_adba("scan", "--server", front.ip, "--user", auth_dc.user_down_level,
+                           "--auth", "ntlm", "--plain-ldap", "--format", "json",
+                           password=auth_dc.user_password)
+        else:
+            run = run_adba("scan", "--server", front.ip, "--auth", "kerberos", "--plain-ldap",
+                           "--format", "json", env=krb_env)
+    assert _json(run)["data"]["source"]["auth"].endswith("sealed, port 389")
+    values = ["Contoso WS2022 CSVLK", "Office LTSC 2021", "ao-office2021-phone", "7H3KQ",
+              "03612-04573-000-012345-03-1033-20348.0000-1502024", "CN=Activation Objects",
+              "msSPP-CSVLKPid", "msSPP-ActivationObject"]
+    assert "Contoso WS2022 CSVLK" in run.stdout and "7H3KQ" in run.stdout
+    assert len(front.from_dc) > 5000 and len(front.to_dc) > 500
+    # the capture does show clear text: the anonymous rootDSE read before the bind is in clear
+    assert b"dnsHostName" in front.to_dc and auth_dc.host.encode() in front.from_dc
+    for value in values:
+        for form in (value.encode(), value.encode("utf-16-le")):
+            assert form not in front.from_dc, value
+            assert form not in front.to_dc, value

@@ -1,6 +1,7 @@
 """A loopback stand-in for a DC without an LDAPS certificate, in front of the real test DC.
 
-``NoLdapsFront(ip, dc_ip)`` relays ``ip:389`` byte for byte to ``dc_ip:389``; port 636 is
+``NoLdapsFront(ip, dc_ip)`` relays ``ip:389`` byte for byte to ``dc_ip:389`` and keeps what it
+relayed (``to_dc``, ``from_dc``: a capture of the wire, as tshark would see it); port 636 is
 either closed (connection refused) or, with ``reset_tls=True``, accepts and resets the
 connection at once, as a Windows DC without a certificate answers a TLS handshake.
 """
@@ -28,6 +29,8 @@ class NoLdapsFront:
             self._listeners.add(socket.create_server((ip, 636)), self._reset)
         self.relayed = 0
         self.reset = 0
+        self.to_dc = bytearray()  # every byte relayed, each way: a capture of the wire
+        self.from_dc = bytearray()
 
     def __enter__(self) -> NoLdapsFront:
         self._listeners.start()
@@ -46,19 +49,20 @@ class NoLdapsFront:
         self.relayed += 1
         upstream = socket.create_connection((self.dc_ip, 389), timeout=10)
 
-        def pump(src: socket.socket, dst: socket.socket) -> None:
+        def pump(src: socket.socket, dst: socket.socket, capture: bytearray) -> None:
             with contextlib.suppress(OSError):
                 while True:
                     data = src.recv(65536)
                     if not data:
                         break
+                    capture += data
                     dst.sendall(data)
             with contextlib.suppress(OSError):
                 dst.shutdown(socket.SHUT_WR)
 
-        back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
+        back = threading.Thread(target=pump, args=(upstream, client, self.from_dc), daemon=True)
         back.start()
-        pump(client, upstream)
+        pump(client, upstream, self.to_dc)
         back.join(30)
         client.close()
         upstream.close()
