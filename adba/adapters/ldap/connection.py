@@ -126,6 +126,11 @@ class _Unreachable(Exception):
     """Internal: this DC did not answer; try the next one."""
 
 
+class _TooWeak(AuthFailed):
+    """Internal: the DC refused the bind as not protected enough (strongerAuthRequired,
+    confidentialityRequired, no signing or sealing allowed inside TLS)."""
+
+
 class _NoTls(ConnectionFailed):
     """Internal: the DC answers but offers no TLS here (no LDAPS certificate, StartTLS refused)."""
 
@@ -152,9 +157,7 @@ def _connect_auto(endpoint: Endpoint,
         return _connect_one(endpoint, options, method)
     try:
         return _connect_one(endpoint, options, method)
-    except AuthFailed as exc:
-        if not any(word in str(exc) for word in ("stronger", "confidentiality", "inside TLS")):
-            raise
+    except _TooWeak as exc:
         reason: Exception = exc
     except _NoTls as exc:
         if not _standard_port(endpoint, options.transport):
@@ -494,15 +497,15 @@ def _raise_bind_error(result: dict[str, object], endpoint: Endpoint,
         raise AuthFailed(f"{label} refused the bind as {user}: {cause}",
                          "check the user (UPN user@domain or DOMAIN\\user) and the password")
     if code == 8:
-        raise AuthFailed(
+        raise _TooWeak(
             f"{label} refused the bind as {user}: the server requires a stronger "
             f"authentication ({message or 'strongerAuthRequired'})",
             _stronger_hint(method, options))
     if code == 13:
-        raise AuthFailed(f"{label} requires confidentiality: {message or 'confidentialityRequired'}",
+        raise _TooWeak(f"{label} requires confidentiality: {message or 'confidentialityRequired'}",
                          "use --ldaps or --starttls")
     if code == 53 and "tls" in message.lower() and options.transport.uses_tls:
-        raise AuthFailed(f"{label} refuses signing or sealing inside TLS: {_short(message)}",
+        raise _TooWeak(f"{label} refuses signing or sealing inside TLS: {_short(message)}",
                          _stronger_hint(method, options))
     if code == 53:
         raise AuthFailed(f"{label} is unwilling to accept this bind: {_short(message)}",
