@@ -223,8 +223,6 @@ def sasl_bind(connection: Any, *, protocol: str, hostname: str, user: str | None
                 break
     except BerError as exc:
         raise SaslBindError(f"malformed answer to the bind: {exc}") from exc
-    if buffer:
-        raise SaslBindError("the server sent data after the bind before any request")
     protection = "none"
     if not over_tls:
         if mechanism == GSSAPI:  # the layer both sides agreed on, not what the context could do
@@ -236,10 +234,19 @@ def sasl_bind(connection: Any, *, protocol: str, hostname: str, user: str | None
             protection = "signed"
         if protection == "none":
             raise SaslBindError("the server did not agree to sign or seal the session")
+    finish_bind(connection, buffer, context, protection)
+    return SaslOutcome(mechanism, protocol, protection)
+
+
+def finish_bind(connection: Any, buffer: bytearray, context: Any, protection: str) -> None:
+    """Mark ``connection`` bound; with ``signed`` or ``sealed`` protection, every later message
+    goes through ``context`` (:class:`SaslSocket`). Refuses leftover bytes from the server."""
+    if buffer:
+        raise SaslBindError("the server sent data after the bind before any request")
+    if protection in ("signed", "sealed"):
         connection.socket = SaslSocket(connection.socket, context, protection == "sealed")
     connection.bound = True
     connection.sasl_in_progress = False
-    return SaslOutcome(mechanism, protocol, protection)
 
 
 def has_flag(context: Any, flag: str) -> bool:
@@ -278,6 +285,7 @@ __all__ = [
     "SaslOutcome",
     "SaslSocket",
     "channel_bindings",
+    "finish_bind",
     "has_flag",
     "read_bind_response",
     "sasl_bind",

@@ -35,8 +35,8 @@ from adba.adapters.ldap.paged_stream import BerError
 from adba.adapters.ldap.sasl import (
     SaslBindError,
     SaslOutcome,
-    SaslSocket,
     channel_bindings,
+    finish_bind,
     has_flag,
     read_bind_response,
     send_bind_request,
@@ -115,16 +115,12 @@ def sicily_bind(connection: Any, *, hostname: str, user: str, password: str,
     if answer["result"] != 0:
         # A SicilyBindResponse puts its error text where LDAP has the diagnostic message.
         raise SaslBindError(f"bind refused: {answer['description']}", answer)
-    if buffer:
-        raise SaslBindError("the server sent data after the bind before any request")
     protection = "none"
     if not over_tls:
         if not (context.complete and has_flag(context, "confidentiality")):
             raise SaslBindError("the server did not agree to seal the session")
         protection = "sealed"
-        connection.socket = SaslSocket(connection.socket, context, True)
-    connection.bound = True
-    connection.sasl_in_progress = False
+    finish_bind(connection, buffer, context, protection)
     return SaslOutcome(SICILY, "ntlm", protection)
 
 
