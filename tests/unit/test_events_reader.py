@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from adba.adapters.reports.events import (
-    EVTX_MISSING,
-    parse_event_time,
-    read_events_json,
-    read_evtx,
-    sniff_events_json,
-)
+from adba.adapters.reports.event_xml import read_event_xml
+from adba.adapters.reports.events import parse_event_time, read_events_json, sniff_events_json
 from adba.adapters.reports.wmi import sniff_wmi_json
 from adba.core.client import ClientReport, UnreadableReport
 
@@ -56,7 +49,7 @@ def check_common(report: ClientReport, times: list[datetime]) -> None:
 def test_powershell_7_json_with_iso_times_and_property_values() -> None:
     doc = json.loads((FIXTURES / "spp-events-ps7.json").read_text(encoding="utf-8"))
     assert sniff_events_json(doc) and not sniff_wmi_json(doc)
-    report = read_events_json(doc, "ps7.json")
+    report = read_events_json(doc, "ps7.json")[0]
     check_common(report, [datetime(2026, 1, 5, 10, 20, tzinfo=CET),
                           datetime(2026, 1, 5, 10, 12, 3, 123456, tzinfo=CET),
                           datetime(2026, 1, 5, 10, 12, 0, 500000, tzinfo=CET),
@@ -75,7 +68,7 @@ def test_windows_powershell_5_json_with_ms_dates_and_cut_properties() -> None:
     doc = json.loads(data.decode("utf-16"))
     assert doc[0]["TimeCreated"] == "/Date(1767604800000)/"
     assert sniff_events_json(doc)
-    report = read_events_json(doc, "ps5.json")
+    report = read_events_json(doc, "ps5.json")[0]
     check_common(report, [datetime(2026, 1, 5, 9, 20, tzinfo=UTC),
                           datetime(2026, 1, 5, 9, 12, 3, tzinfo=UTC),
                           datetime(2026, 1, 5, 9, 12, tzinfo=UTC),
@@ -121,7 +114,7 @@ def test_broken_and_foreign_records_become_notes() -> None:
          "Properties": [{"Value": "0x4004F040, 0x0, kms:1688, c, t, 0, 1, 0, bad-sku, 5"}], "Message": None},
     ]
     assert sniff_events_json(doc)
-    report = read_events_json(doc, "broken.json")
+    report = read_events_json(doc, "broken.json")[0]
     ids = [e.event_id for e in report.events]
     assert ids == [12308, 12288, 12289, 12289, 8198, 8200, 12288]
     bad_ad, nonsense, no_info, kms_fail, slui, acquisition, informational = report.events
@@ -149,118 +142,69 @@ def test_broken_and_foreign_records_become_notes() -> None:
 def test_single_object_and_non_spp_json() -> None:
     one = {"Id": 12308, "ProviderName": SPP, "TimeCreated": "2026-01-05T09:20:00Z",
            "MachineName": "PC1", "Properties": [{"Value": str(WS22_DC)}, {"Value": "AO"}, {"Value": AO_DN}]}
-    report = read_events_json(one, "one.json")
+    report = read_events_json(one, "one.json")[0]
     assert report.computer == "PC1" and report.events[0].evidence is not None
     assert report.events[0].evidence.where == "(root)" and report.events[0].ao_dn == AO_DN
-    wrapped = read_events_json({"value": [one], "Count": 1}, "wrapped.json")
+    wrapped = read_events_json({"value": [one], "Count": 1}, "wrapped.json")[0]
     assert wrapped.events[0].evidence is not None and wrapped.events[0].evidence.where == "value[0]"
     other = [{"Id": 7036, "ProviderName": "Service Control Manager", "TimeCreated": None, "Message": "x"}]
     assert not sniff_events_json(other)
     assert not sniff_events_json({"format": "adba-collector", "events": []})
     with pytest.raises(UnreadableReport, match="no Security-SPP event"):
-        read_events_json(other, "scm.json")
+        read_events_json(other, "scm.json")[0]
 
 
-# --------------------------------------------------------------------------- .evtx
-
-def test_evtx_without_python_evtx_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "Evtx", None)  # makes "import Evtx" fail
-    with pytest.raises(UnreadableReport) as info:
-        read_evtx(b"ElfFile\x00" + bytes(100), "app.evtx")
-    assert info.value.reason == EVTX_MISSING
-    assert EVTX_MISSING == "reading .evtx needs the python-evtx package: pip install 'adba[evtx]'"
+# --------------------------------------------------------------------------- event XML edge cases
+# (real .evtx files and real event XML are tested in test_real_corpus.py; these are the shapes
+# no public file shows)
 
 
-def _event_xml(event_id: int, record_id: int, values: list[str], provider: str = SPP,
-               qualifiers: int = 16384) -> str:
-    data = "".join(f"<Data>{v}</Data>" for v in values)
+def _event_xml(event_id: int, record_id: int, data: str, provider: str = SPP,
+               computer: str = "WS22-APP01.contoso.test", time: str = "2026-01-05T09:20:00.5867740Z") -> str:
     return (
         '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
-        f'<Provider Name="{provider}" Guid="{{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}}" '
-        'EventSourceName="Software Protection Platform Service"></Provider>'
-        f'<EventID Qualifiers="{qualifiers}">{event_id}</EventID><Level>4</Level>'
-        '<TimeCreated SystemTime="2026-01-05 09:20:00.586774+00:00"></TimeCreated>'
+        + (f'<Provider Name="{provider}" Guid="{{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}}" '
+           'EventSourceName="Software Protection Platform Service"></Provider>' if provider == SPP
+           else f'<Provider Name="{provider}"></Provider>')
+        + f'<EventID Qualifiers="16384">{event_id}</EventID><Level>4</Level>'
+        f'<TimeCreated SystemTime="{time}"></TimeCreated>'
         f"<EventRecordID>{record_id}</EventRecordID><Channel>Application</Channel>"
-        "<Computer>WS22-APP01.contoso.test</Computer></System>"
+        f"<Computer>{computer}</Computer></System>"
         f"<EventData>{data}</EventData></Event>")
 
 
-class _FakeRecord:
-    def __init__(self, number: int, xml: str | Exception) -> None:
-        self.number = number
-        self._xml = xml
-
-    def record_num(self) -> int:
-        return self.number
-
-    def xml(self) -> str:
-        if isinstance(self._xml, Exception):
-            raise self._xml
-        return self._xml
-
-    def timestamp(self) -> datetime:
-        return datetime(2026, 1, 5, 9, 20, tzinfo=UTC)
-
-
-class _FakeChunk:
-    def __init__(self, records: list[_FakeRecord]) -> None:
-        self._records = records
-
-    def records(self) -> list[_FakeRecord]:
-        return self._records
-
-
-def _fake_evtx(monkeypatch: pytest.MonkeyPatch, chunks: list[_FakeChunk]) -> list[object]:
-    seen: list[object] = []
-
-    class FileHeader:
-        def __init__(self, buf: bytes, offset: int) -> None:
-            seen.append(buf)
-
-        def chunks(self) -> list[_FakeChunk]:
-            return chunks
-
-    module = types.ModuleType("Evtx.Evtx")
-    module.FileHeader = FileHeader  # type: ignore[attr-defined]
-    package = types.ModuleType("Evtx")
-    package.Evtx = module  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "Evtx", package)
-    monkeypatch.setitem(sys.modules, "Evtx.Evtx", module)
-    return seen
+def test_event_xml_stream_with_string_children_and_two_machines() -> None:
+    info_req = "0x0, 0x0, kms01.contoso.test:1688, 9b1a2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d, 2026/1/5 9:12, 0, 2, 0, " \
+        + str(W10_ENT) + ", 25"
+    info_resp = "0x0, 0x0, 1, 0, 31, 120, 10080, 2026/1/5 9:12"
+    stream = "\n".join([
+        _event_xml(12288, 1, f"<Data>{info_req}</Data>", computer="OLD-NAME", time="2026-01-05T09:12:00Z"),
+        _event_xml(12289, 2, "<Data><string>0x0</string><string>0x0</string><string>1</string>"
+                   "<string>0</string><string>31</string><string>120</string><string>10080</string>"
+                   "<string>2026/1/5 9:12</string></Data>", computer="OLD-NAME",
+                   time="2026-01-05T09:12:01Z"),
+        _event_xml(7036, 3, "<Data>x</Data>", provider="Service Control Manager"),
+        _event_xml(8198, 4, "<Data>hr=0x8007007B</Data>", computer="NEW-NAME", time="2026-02-01T08:00:00Z"),
+    ])
+    reports = read_event_xml(stream, "events.xml")
+    assert [r.computer for r in reports] == ["OLD-NAME", "NEW-NAME"]
+    old, new = reports
+    response = old.events[1].kms_response
+    assert response is not None and (response.current_count, response.activation_interval,
+                                      response.renewal_interval, response.activated) == (31, 120, 10080, True)
+    request = old.events[0].kms_request
+    assert request is not None and (request.host, request.port, request.minimum_count) == (
+        "kms01.contoso.test", 1688, 25)
+    product = old.products[0]
+    assert product.activation_id == W10_ENT and product.kms is not None
+    assert product.kms.discovered_host == "kms01.contoso.test"
+    assert [e.hresult for e in new.errors] == [0x8007007B]
+    assert old.computer_aliases == ("NEW-NAME",)
+    assert any("the latest name is NEW-NAME" in n for n in old.notes)
+    assert any("skipped 1 event(s) of other providers" in n for n in old.notes)
 
 
-def test_evtx_records_through_a_mocked_python_evtx(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The .evtx path with python-evtx replaced by objects of the same shape (no real .evtx file:
-    none can be made here without copying one)."""
-    info = "0x0, 0x0, kms01.contoso.test:1688, cmid, 2026/1/5 9:12, 0, 2, 0, " + str(W10_ENT) + ", 25"
-    chunks = [_FakeChunk([
-        _FakeRecord(1, _event_xml(12308, 41, [str(WS22_DC), "WS2022 CSVLK", AO_DN])),
-        _FakeRecord(2, _event_xml(7036, 42, ["x"], provider="Service Control Manager")),
-        _FakeRecord(3, _event_xml(8198, 43, ["hr=0x8007007B", "RuleId=..."], qualifiers=49152)),
-        _FakeRecord(4, ValueError("bad binxml")),
-        _FakeRecord(5, _event_xml(12288, 45, [info])),
-    ])]
-    seen = _fake_evtx(monkeypatch, chunks)
-    data = b"ElfFile\x00" + bytes(4088)
-    report = read_evtx(data, "Application.evtx")
-    assert seen == [data]
-    assert (report.format, report.computer) == ("evtx", "WS22-APP01.contoso.test")
-    assert [e.event_id for e in report.events] == [12308, 8198, 12288]
-    ad, slui, request = report.events
-    assert (ad.sku_id, ad.ao_name, ad.ao_dn) == (WS22_DC, "WS2022 CSVLK", AO_DN)
-    assert ad.time == datetime(2026, 1, 5, 9, 20, 0, 586774, tzinfo=UTC)
-    assert ad.evidence is not None and ad.evidence.where == "record 41"
-    assert slui.hresult == 0x8007007B
-    assert (request.kms_host, request.sku_id, request.hresult) == ("kms01.contoso.test:1688", W10_ENT, 0)
-    assert [(e.hresult, e.text, e.evidence.where) for e in report.errors] == [
-        (0x8007007B, "event 8198", "record 43")]
-    assert report.notes == ("chunk 0: a record could not be read (bad binxml); skipped",
-                            "skipped 1 event(s) of other providers")
-
-
-def test_evtx_that_is_not_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_evtx(monkeypatch, [])
-    with pytest.raises(UnreadableReport, match="no ElfFile header"):
-        read_evtx(b"not an evtx", "x.evtx")
-    report = read_evtx(b"ElfFile\x00", "empty.evtx")
-    assert report.events == () and report.notes == ("no Security-SPP event in this .evtx file",)
+def test_event_xml_with_a_doctype_is_refused() -> None:
+    text = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>' + _event_xml(8198, 1, "<Data>&a;</Data>")
+    with pytest.raises(UnreadableReport, match="DOCTYPE"):
+        read_event_xml(text, "x.xml")

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from adba.core.client import ClientReport, UnreadableReport
-
-EVTX_MAGIC = b"ElfFile\x00"
-FORMATS_READ = ("slmgr text (/dlv, /dli, /ao-list, /ato)", "CIM/WMI JSON or CSV",
-                "Security-SPP events JSON or .evtx", "adba collector JSON")
 
 
 @dataclass(frozen=True)
@@ -60,47 +55,14 @@ def _read_bytes(item: ReportInput) -> bytes:
     return data
 
 
-def read_report(item: ReportInput) -> ClientReport:
-    """Read one report in whatever supported format it is; ``UnreadableReport`` says why not."""
-    data = _read_bytes(item)
-    source = item.name
-    if data.startswith(EVTX_MAGIC):
-        from adba.adapters.reports.events import read_evtx
-
-        return read_evtx(data, source)
-    from adba.adapters.reports.text import decode_report_bytes
-
-    text = decode_report_bytes(data)
-    stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            doc = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise UnreadableReport(f"JSON that does not parse: {exc.msg} (column {exc.colno}; "
-                                   "truncated file?)", line=exc.lineno) from exc
-        from adba.adapters.reports.collector import read_collector, sniff_collector
-        from adba.adapters.reports.events import read_events_json, sniff_events_json
-        from adba.adapters.reports.wmi import read_wmi_json, sniff_wmi_json
-
-        if sniff_collector(doc):
-            return read_collector(doc, source)
-        if sniff_wmi_json(doc):
-            return read_wmi_json(doc, source)
-        if sniff_events_json(doc):
-            return read_events_json(doc, source)
-        raise UnreadableReport("JSON, but neither collector output, SoftwareLicensing* "
-                               "instances nor Security-SPP events")
-    from adba.adapters.reports.slmgr import read_slmgr, sniff_slmgr
-    from adba.adapters.reports.wmi import read_wmi_csv, sniff_wmi_csv
-
-    if sniff_wmi_csv(text):
-        return read_wmi_csv(text, source)
-    if sniff_slmgr(text):
-        return read_slmgr(text, source)
-    raise UnreadableReport("not a format adba reads (" + "; ".join(FORMATS_READ) + ")")
-
-
 def read_reports(item: ReportInput) -> list[ClientReport]:
     """Every machine's report in one input: one for most shapes, one per computer for an event
     log that holds several (merged logs, a renamed machine). ``UnreadableReport`` says why not."""
-    return [read_report(item)]
+    from adba.adapters.reports.registry import Input, read_input
+
+    return read_input(Input(item.name, _read_bytes(item)))
+
+
+def read_report(item: ReportInput) -> ClientReport:
+    """The first report of :func:`read_reports` (most inputs hold one machine)."""
+    return read_reports(item)[0]

@@ -4,7 +4,7 @@ The document (see docs/collector.md) holds the computer's name, domain, forest a
 ``SoftwareLicensingService`` values, the ``SoftwareLicensingProduct`` instances with a key and
 recent Security-SPP events. Products and service go through the WMI mapping
 (:func:`adba.adapters.reports.wmi.map_instances`), events through the events mapping
-(:func:`adba.adapters.reports.events.build_event`), so every format reads the same way.
+(:func:`adba.adapters.reports.spp_events.decode_event`), so every format reads the same way.
 Evidence paths are JSON paths into the document (``products[0].LicenseStatusReason``,
 ``events[3]``). A ``format_version`` newer than :data:`FORMAT_VERSION` is refused.
 """
@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from adba.adapters.reports.events import EventRead, build_event, parse_event_time
+from adba.adapters.reports.events import parse_event_time
+from adba.adapters.reports.spp_events import RawEvent, decode_event
 from adba.adapters.reports.wmi import (
     PRODUCT_CLASS,
     SERVICE_CLASS,
@@ -119,6 +120,7 @@ def read_collector(doc: object, source: str) -> ClientReport:
     return ClientReport(source=source, format="collector", computer=computer or mapped.computer,
                         domain=domain, forest=forest, os_caption=caption, os_version=version_text,
                         os_build=build, service_version=mapped.service_version,
+                        kms_host_service=mapped.kms_host,
                         products=mapped.products, events=events, errors=errors, notes=tuple(notes))
 
 
@@ -156,8 +158,9 @@ def _events(raw: object, source: str,
             notes.append(f"{where}.Properties: not a list; the Message is used")
         message = item.get("Message") if isinstance(item.get("Message"), str) else None
         text = f"event {event_id}" + (f": {_one_line(message)}" if message else "")
-        event, error = build_event(
-            EventRead(event_id & 0xFFFF, time, values, message, Evidence(source, where, text)), notes)
+        event, error = decode_event(
+            RawEvent(event_id=event_id & 0xFFFF, time=time, evidence=Evidence(source, where, text),
+                     values=values, message=message), notes)
         events.append(event)
         if error:
             errors.append(error)

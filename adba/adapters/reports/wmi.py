@@ -36,6 +36,7 @@ from adba.core.client import (
     ClientReport,
     Evidence,
     KmsClient,
+    KmsHost,
     LicenseStatus,
     ProductStatus,
     UnreadableReport,
@@ -252,7 +253,7 @@ def _class_of(obj: Mapping[str, object], props: Mapping[str, Prop]) -> str | Non
     for candidate in candidates:
         if isinstance(candidate, str) and candidate.strip():
             return _canonical_class(candidate.strip())
-    return _guess_class(props.keys())
+    return guess_class(props.keys())
 
 
 def _canonical_class(name: str) -> str:
@@ -262,9 +263,12 @@ def _canonical_class(name: str) -> str:
     return name
 
 
-def _guess_class(names: Iterable[str]) -> str | None:
+def guess_class(names: Iterable[str]) -> str | None:
     keys = {n.lower() for n in names}
     if "applicationid" in keys and ("licensestatus" in keys or "partialproductkey" in keys):
+        return PRODUCT_CLASS
+    product_keys = {"licensestatus", "partialproductkey", "productkeychannel"}
+    if keys & product_keys and len(keys & (product_keys | {"name", "description", "id"})) >= 2:
         return PRODUCT_CLASS
     if any(m in keys for m in _SERVICE_MARKERS) and "applicationid" not in keys:
         return SERVICE_CLASS
@@ -392,6 +396,10 @@ class MappedInstances:
     computer: str | None
     found: bool
     """True when at least one SoftwareLicensingProduct or SoftwareLicensingService was seen."""
+    kms_host: KmsHost | None = None
+    """The service's KMS-host counters when it says this machine is a KMS host."""
+    unused: int = 0
+    """Product instances without a key (licences not in use)."""
 
 
 def map_instances(instances: Sequence[WmiInstance], source: str, notes: list[str]) -> MappedInstances:
@@ -429,7 +437,22 @@ def map_instances(instances: Sequence[WmiInstance], source: str, notes: list[str
         notes.append(f"instances name several computers ({', '.join(distinct)}); "
                      f"{computers[0]} is used")
     return MappedInstances(tuple(mapped), service_version, computers[0] if computers else None,
-                           bool(services or products))
+                           bool(services or products), _kms_host(service_reader), unused)
+
+
+def _kms_host(s: _Reader) -> KmsHost | None:
+    """SoftwareLicensingService's KMS-host properties, when IsKeyManagementServiceMachine says
+    this is a KMS host."""
+    if not s.flag("IsKeyManagementServiceMachine"):
+        return None
+    dns = s.flag("KeyManagementServiceDnsPublishing")
+    low = s.flag("KeyManagementServiceLowPriority")
+    return KmsHost(current_count=s.number("KeyManagementServiceCurrentCount"),
+                   listening_port=s.number("KeyManagementServiceListeningPort", zero_is_none=True),
+                   dns_publishing=dns,
+                   priority=None if low is None else ("Low" if low else "Normal"),
+                   total_requests=s.number("KeyManagementServiceTotalRequests"),
+                   failed_requests=s.number("KeyManagementServiceFailedRequests"))
 
 
 def _enum_type(reader: _Reader, name: str, *, zero_is_none: bool) -> ActivationType | None:
@@ -560,6 +583,7 @@ def read_wmi_json(doc: object, source: str) -> ClientReport:
                                f"({len(instances)} object(s), {not_objects} other value(s))")
     return ClientReport(source=source, format="wmi-json", computer=mapped.computer,
                         service_version=mapped.service_version, products=mapped.products,
+                        kms_host_service=mapped.kms_host,
                         notes=tuple(notes))
 
 
@@ -604,7 +628,7 @@ def sniff_wmi_csv(text: str) -> bool:
         names = next(csv.reader([header], delimiter=_delimiter(header)))
     except (csv.Error, StopIteration):
         return False
-    return _guess_class(names) is not None
+    return guess_class(names) is not None
 
 
 def read_wmi_csv(text: str, source: str) -> ClientReport:
@@ -646,7 +670,7 @@ def read_wmi_csv(text: str, source: str) -> ClientReport:
         props = {name.lower(): Prop(name, value, where, f"{name}: {value}")
                  for name, value in record.items()
                  if name and name.lower() not in _WRAPPER_KEYS and not name.startswith("__")}
-        class_name = type_class or _row_class(record) or _guess_class(props.keys())
+        class_name = type_class or _row_class(record) or guess_class(props.keys())
         computer = _nonempty_text(record.get("PSComputerName")) or _nonempty_text(record.get("__SERVER"))
         instances.append(WmiInstance(class_name, where, props, computer))
     mapped = map_instances(instances, source, notes)
@@ -654,6 +678,7 @@ def read_wmi_csv(text: str, source: str) -> ClientReport:
         raise UnreadableReport(f"no {PRODUCT_CLASS} or {SERVICE_CLASS} row in this CSV")
     return ClientReport(source=source, format="wmi-csv", computer=mapped.computer,
                         service_version=mapped.service_version, products=mapped.products,
+                        kms_host_service=mapped.kms_host,
                         notes=tuple(notes))
 
 
