@@ -9,7 +9,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adba.adapters.hresults_file import load_knowledge_base
-from adba.core.hresults import HResultEntry, KnowledgeBase, classify, format_hresult
+from adba.core.hresults import (
+    HResultEntry,
+    HResultSource,
+    KnowledgeBase,
+    classify,
+    format_hresult,
+)
 
 HEADER = """# Activation error codes
 
@@ -29,12 +35,22 @@ It exits 0 when every code is known, 1 when one is not (it still names the code'
 error code. `--format json` prints the usual envelope ([json.md](json.md)) with `data.codes`: per
 argument the input, the code, `known`, `alias_of`, the entry, its sources and the facility.
 
-The knowledge base is `adba/data/hresults.json` (format `adba-hresults`, version 1): a list of
-`sources` (`id`, `description`) and of `codes`, each with `code` (`0x` and eight upper-case hex
-digits), `symbol` (the SDK name, or null where no Microsoft source names it), `meaning`,
-`usual_cause`, `fix`, `adba` (`specific`, `related` = typical in ADBA flows, `no`), `kinds`,
-optional `aliases` (other spellings of the same code) and `source` (ids). Only codes whose
-meaning a source gives are listed; a code that cannot be sourced is left out rather than guessed.
+The knowledge base is `adba/data/hresults.json` (format `adba-hresults`, version 2): a list of
+`sources` and of `codes`. A source has an `id`, a `description` and its provenance: `repo`, `path`
+and `commit` (a file of a GitHub repository at a full commit id), or a `url`, or both. A code has
+`code` (`0x` and eight upper-case hex digits), `symbol` (the SDK name, or null where no Microsoft
+source names it), `meaning`, `usual_cause`, `fix`, `adba` (`specific`, `related` = typical in ADBA
+flows, `no`), `kinds`, optional `aliases` (other spellings of the same code) and `source` (ids).
+Facility and severity are not stored: they follow from the code's bits (`slerror.h`'s layout for
+the Software Licensing facilities 0x4, 0x14 and 0x3F, `HRESULT_FROM_WIN32` for facility 7) and are
+shown per entry. Only codes whose meaning a source gives are listed; a code that cannot be sourced
+is left out rather than guessed.
+
+Every code of `slerror.h` (414, Windows SDK copy) is in the knowledge base under its symbol; the
+names and values are vendored with their provenance in `adba/data/sources/slerror-codes.json`, and a
+test checks the two agree. Fixes that depend on the machine's role say so: a GVLK is only ever
+advised for a KMS client, a KMS host keeps its CSVLK, and evaluation editions and ESU add-ons get
+back exactly the key they had.
 
 **Caveats.** Microsoft's error-code pages cover MAK and KMS only; the ADBA entries come from
 `slerror.h`, slmgr.vbs and adba's research notes. slmgr's built-in text for 0xC004F066 ("product
@@ -82,7 +98,7 @@ def _entry(entry: HResultEntry) -> str:
         f"- **Usual cause:** {entry.usual_cause}",
         f"- **Fix:** {entry.fix}",
         f"- **ADBA:** {entry.adba}; **kinds:** {', '.join(entry.kinds)}; "
-        f"**facility:** {classify(entry.code).text}",
+        f"**facility:** {classify(entry.code).text}; **severity:** {entry.severity}",
         f"- **Sources:** {', '.join(f'[{s}](#source-{s})' for s in entry.source)}",
         "",
     ]
@@ -109,7 +125,13 @@ def render(kb: KnowledgeBase | None = None) -> str:
             parts += [_entry(e) + "\n" for e in rows]
     parts.append("## Sources\n\n")
     for s in kb.sources:
-        parts.append(f'<a id="source-{s.id}"></a>**{s.id}**: {s.description}\n\n')
+        where = ""
+        if isinstance(s, HResultSource):
+            if s.repo and s.path and s.commit:
+                where += f" `{s.repo}` `{s.path}` at `{s.commit}`."
+            if s.url:
+                where += f" <{s.url}>"
+        parts.append(f'<a id="source-{s.id}"></a>**{s.id}**: {s.description}{where}\n\n')
     return "".join(parts).rstrip("\n") + "\n"
 
 

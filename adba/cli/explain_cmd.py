@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from adba.core.datafile import Source
     from adba.core.hresults import HResultEntry, KnowledgeBase
 
 ADBA_LABEL = {
@@ -144,6 +145,7 @@ def _print_text(answers: list[_Answer], kb: KnowledgeBase) -> None:
                              ("ADBA", f"{entry.adba}: {ADBA_LABEL[entry.adba]}"),
                              ("kinds", ", ".join(entry.kinds)),
                              ("facility", classify(entry.code).text),
+                             ("severity", entry.severity),
                              ("sources", ", ".join(entry.source))):
             console.print(_field(label, value, width), soft_wrap=True)
         cited += [s for s in entry.source if s not in cited]
@@ -152,8 +154,34 @@ def _print_text(answers: list[_Answer], kb: KnowledgeBase) -> None:
         console.print(Text("sources", style="bold"), soft_wrap=True)
         for source_id in cited:
             source = kb.source(source_id)
-            console.print(_field(f"  {source_id}", source.description if source else "", width),
-                          soft_wrap=True)
+            text = source.description if source else ""
+            where = _where(source)
+            if where:
+                text = f"{text}\n{where}"
+            console.print(_field(f"  {source_id}", text, width), soft_wrap=True)
+
+
+def _where(source: Source | None) -> str:
+    """A source's provenance line (``repo:path@commit`` and/or the URL), or ``""``."""
+    from adba.core.hresults import HResultSource
+
+    if not isinstance(source, HResultSource):
+        return ""
+    parts = []
+    if source.repo and source.path and source.commit:
+        parts.append(f"{source.repo}:{source.path}@{source.commit}")
+    if source.url:
+        parts.append(source.url)
+    return " ".join(parts)
+
+
+def _source_json(source: Source) -> dict[str, Any]:
+    from adba.core.hresults import HResultSource
+
+    doc: dict[str, Any] = {"id": source.id, "description": source.description}
+    if isinstance(source, HResultSource):
+        doc.update(repo=source.repo, path=source.path, commit=source.commit, url=source.url)
+    return doc
 
 
 def _answer_json(answer: _Answer, kb: KnowledgeBase) -> dict[str, Any]:
@@ -167,11 +195,12 @@ def _answer_json(answer: _Answer, kb: KnowledgeBase) -> dict[str, Any]:
         "known": entry is not None,
         "alias_of": entry.hex if entry is not None and answer.alias else None,
         "entry": entry.as_dict() if entry is not None else None,
-        "sources": [{"id": s.id, "description": s.description}
+        "sources": [_source_json(s)
                     for s in (kb.source(i) for i in (entry.source if entry else ()))
                     if s is not None],
-        "facility": {"text": facility.text, "facility": facility.facility,
-                     "failure": facility.failure, "win32_error": facility.win32},
+        "facility": {"text": facility.text, "name": facility.name, "facility": facility.facility,
+                     "failure": facility.failure, "severity": facility.severity,
+                     "win32_error": facility.win32},
         "note": unknown_text(answer.code) if entry is None else None,
     }
 

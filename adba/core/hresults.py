@@ -22,7 +22,8 @@ from typing import Any, Final, Literal, get_args
 from adba.core.datafile import DataFileError, Source
 
 FORMAT: Final = "adba-hresults"
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
+"""Version 2 added the provenance of every source (``repo``/``path``/``commit`` or ``url``)."""
 
 AdbaRelevance = Literal["specific", "related", "no"]
 """``specific``: only ADBA produces it; ``related``: typical in ADBA flows; ``no``: KMS/MAK/general."""
@@ -48,6 +49,19 @@ KINDS: Final[frozenset[str]] = frozenset({
 FACILITY_SL_ITF: Final = 0x4
 """``slerror.h``: the facility of Software Licensing codes (0xC004xxxx, 0x4004xxxx, 0x8004xxxx)."""
 
+FACILITY_SL_ACS: Final = 0x14
+"""``slerror.h``: a second Software Licensing facility (one code, 0xC014C052)."""
+
+FACILITY_WINDOWS_STORE: Final = 0x3F
+"""``slerror.h``'s ``_FACILITY_WINDOWS_STORE``: licensing-server codes remapped for display (0x803FAxxx)."""
+
+SL_FACILITIES: Final[Mapping[int, str]] = {
+    FACILITY_SL_ITF: "FACILITY_SL_ITF 0x004",
+    FACILITY_SL_ACS: "FACILITY_SL_ACS 0x014",
+    FACILITY_WINDOWS_STORE: "_FACILITY_WINDOWS_STORE 0x03F",
+}
+"""The facilities ``slerror.h`` defines, with the name it gives each."""
+
 FACILITY_WIN32: Final = 0x7
 """HRESULTs made from a Win32 error code: 0x8007xxxx, the low 16 bits are the error number."""
 
@@ -64,10 +78,16 @@ SL_ZONES: Final[Mapping[int, str]] = {
 SL_SEVERITY: Final[tuple[str, ...]] = ("success", "informational", "warning", "error")
 """``slerror.h``: the two top bits of a Software Licensing code."""
 
+SEVERITIES: Final[frozenset[str]] = frozenset(SL_SEVERITY)
+"""Every value ``severity`` gives."""
+
 CANONICAL: Final = re.compile(r"0x[0-9A-F]{8}")
 """How a code is written in the knowledge base: ``0x`` and eight upper-case hex digits."""
 
 _SYMBOL = re.compile(r"[A-Z][A-Z0-9_]*")
+_REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+_URL = re.compile(r"https://[^\s/]+(?:/\S*)?")
 _PREFIX = re.compile(r"^(?:hresult|hr|error|err|code)\s*[=:#]?\s*", re.IGNORECASE)
 _HEX_0X = re.compile(r"0x([0-9a-f]{1,16})l?", re.IGNORECASE)
 _HEX_BARE = re.compile(r"([0-9a-f]{8})l?", re.IGNORECASE)
@@ -132,6 +152,8 @@ class Facility:
     name: str
     win32: int | None
     detail: str | None
+    severity: str = "error"
+    """``success``, ``informational``, ``warning`` or ``error`` (see ``severity``)."""
 
     @property
     def text(self) -> str:
@@ -139,32 +161,62 @@ class Facility:
         return self.name + (f" ({self.detail})" if self.detail else "")
 
 
+def is_sl_code(code: int) -> bool:
+    """True when the code has the layout of a ``slerror.h`` Software Licensing code.
+
+    That is facility 0x14 or 0x3F, or facility 4 (shared with other interface-specific codes) with
+    a licensing zone 0xA000-0xF000 in the low 16 bits.
+    """
+    code &= _U32
+    facility = (code >> 16) & 0x1FFF
+    if facility in (FACILITY_SL_ACS, FACILITY_WINDOWS_STORE):
+        return True
+    return facility == FACILITY_SL_ITF and (code & 0xF000) in SL_ZONES
+
+
+def severity(code: int) -> str:
+    """The severity of a code: ``success``, ``informational``, ``warning`` or ``error``.
+
+    Software Licensing codes carry ``slerror.h``'s two severity bits (0x4004F040 is informational,
+    0x8004E101 a warning, 0xC004F074 an error); so do NTSTATUS-style codes with both top bits set.
+    Any other HRESULT has only the failure bit: ``error`` when it is set, else ``success``.
+    """
+    code &= _U32
+    if is_sl_code(code) or code >> 30 == 3:
+        return SL_SEVERITY[code >> 30]
+    return "error" if code & 0x80000000 else "success"
+
+
 def classify(code: int) -> Facility:
     """The facility of a 32-bit code: Software Licensing with its zone, Win32 with the error number.
 
     Only what the layout of the bits documents is said (``slerror.h`` for the Software Licensing
-    facility, its zones 0xA000-0xF000 and its two severity bits; ``HRESULT_FROM_WIN32`` for
-    facility 7). Facility 4 is shared with other interface-specific codes, so a facility-4 code
-    outside the licensing zones is named by number, like every other facility.
+    facilities 0x4, 0x14 and 0x3F, its zones 0xA000-0xF000 and its two severity bits;
+    ``HRESULT_FROM_WIN32`` for facility 7). Facility 4 is shared with other interface-specific
+    codes, so a facility-4 code outside the licensing zones is named by number, like every other
+    facility.
     """
     code &= _U32
     failure = bool(code & 0x80000000)
     facility = (code >> 16) & 0x1FFF
     zone = SL_ZONES.get(code & 0xF000)
-    if facility == FACILITY_SL_ITF and zone is not None:
-        detail = f"{zone}, severity {SL_SEVERITY[code >> 30]}"
-        return Facility(code, failure, facility, "Software Licensing, FACILITY_SL_ITF 0x004",
-                        None, detail)
+    level = severity(code)
+    if is_sl_code(code):
+        detail = f"{zone}, severity {level}" if zone else f"severity {level}"
+        return Facility(code, failure, facility, f"Software Licensing, {SL_FACILITIES[facility]}",
+                        None, detail, level)
     if facility == FACILITY_WIN32 and failure:
         number = code & 0xFFFF
         dns = "DNS error range" if 9000 <= number <= 9999 else None
-        return Facility(code, failure, facility, f"Win32 error {number}", number, dns)
+        winhttp = "WinHTTP error range" if 12000 <= number <= 12999 else None
+        return Facility(code, failure, facility, f"Win32 error {number}", number, dns or winhttp,
+                        level)
     if not failure and code <= 0xFFFF:
         return Facility(code, failure, 0, "success or a bare Win32 error number", None,
-                        f"{code} decimal")
+                        f"{code} decimal", level)
     name = f"facility 0x{facility:03X}"
     return Facility(code, failure, facility, name, None,
-                    "failure bit set" if failure else "failure bit clear")
+                    "failure bit set" if failure else "failure bit clear", level)
 
 
 def unknown_text(code: int) -> str:
@@ -173,6 +225,23 @@ def unknown_text(code: int) -> str:
 
 
 # --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class HResultSource(Source):
+    """A source with its provenance: a file at a commit of a GitHub repository, or a web page."""
+
+    repo: str | None = None
+    path: str | None = None
+    commit: str | None = None
+    url: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``owner/name:path@commit``, or the URL."""
+        if self.repo and self.path and self.commit:
+            return f"{self.repo}:{self.path}@{self.commit}"
+        return self.url or ""
 
 
 class HResultsError(DataFileError):
@@ -197,6 +266,16 @@ class HResultEntry:
     def hex(self) -> str:
         """The code as ``0xC004F074``."""
         return format_hresult(self.code)
+
+    @property
+    def facility(self) -> Facility:
+        """What the bits of the code say: facility, zone, severity (see ``classify``)."""
+        return classify(self.code)
+
+    @property
+    def severity(self) -> str:
+        """``success``, ``informational``, ``warning`` or ``error`` (see ``severity``)."""
+        return severity(self.code)
 
     @property
     def adba_specific(self) -> bool:
@@ -376,6 +455,36 @@ def _entry(check: _Checker, raw: Any, path: str, known: Mapping[str, Source]) ->
         kinds=tuple(kinds), aliases=tuple(aliases), source=tuple(sources))
 
 
+def _source(check: _Checker, raw: Any, path: str) -> HResultSource:
+    """One source: ``id``, ``description`` and its provenance, ``repo`` + ``path`` + ``commit``
+    (a file of a GitHub repository at a full commit id) or ``url`` (https), or both."""
+    row = check.obj(raw, path)
+    check.fields(row, path, ("id", "description"), ("repo", "path", "commit", "url"))
+    source_id = check.text(row["id"], f"{path}.id")
+    description = check.text(row["description"], f"{path}.description")
+    values: dict[str, str | None] = {}
+    for key, pattern, what in (("repo", _REPO, "owner/name"), ("path", None, "a path"),
+                               ("commit", _COMMIT, "40 lower-case hex digits"),
+                               ("url", _URL, "an https:// URL")):
+        if key not in row:
+            values[key] = None
+            continue
+        text = check.text(row[key], f"{path}.{key}")
+        if pattern is not None and not pattern.fullmatch(text):
+            raise check.fail(f"{path}.{key}", f"not {what}: {text!r}")
+        if key == "path" and (text.startswith("/") or "\\" in text or ".." in text.split("/")):
+            raise check.fail(f"{path}.path", f"not a relative path inside the repository: {text!r}")
+        values[key] = text
+    in_repo = [key for key in ("repo", "path", "commit") if values[key] is not None]
+    if in_repo and len(in_repo) != 3:
+        missing = next(key for key in ("repo", "path", "commit") if values[key] is None)
+        raise check.fail(f"{path}.{missing}", "missing (repo, path and commit go together)")
+    if not in_repo and values["url"] is None:
+        raise check.fail(path, "no provenance: give repo, path and commit, or url")
+    return HResultSource(source_id, description, values["repo"], values["path"],
+                         values["commit"], values["url"])
+
+
 def validate_hresults(doc: Any, origin: str) -> KnowledgeBase:
     """Check a knowledge-base document and build the ``KnowledgeBase``.
 
@@ -397,12 +506,10 @@ def validate_hresults(doc: Any, origin: str) -> KnowledgeBase:
     known: dict[str, Source] = {}
     for i, raw in enumerate(check.array(top["sources"], "$.sources", empty=False)):
         path = f"$.sources[{i}]"
-        row = check.obj(raw, path)
-        check.fields(row, path, ("id", "description"))
-        source_id = check.text(row["id"], f"{path}.id")
-        if source_id in known:
-            raise check.fail(f"{path}.id", f"duplicate source id {source_id!r}")
-        known[source_id] = Source(source_id, check.text(row["description"], f"{path}.description"))
+        source = _source(check, raw, path)
+        if source.id in known:
+            raise check.fail(f"{path}.id", f"duplicate source id {source.id!r}")
+        known[source.id] = source
     entries: list[HResultEntry] = []
     seen: dict[int, str] = {}
     for i, raw in enumerate(check.array(top["codes"], "$.codes", empty=False)):
