@@ -256,6 +256,9 @@ class ClientReport:
     os_name: str | None = None
     """The OS's product name when the report states one (``Windows 7 Professional``, a
     ``Name: Windows(R) 7, ...`` line), used to tell systems too old for ADBA."""
+    unused_licences: int = 0
+    """Licences listed without a key (``This license is not in use.``, WMI rows without a
+    PartialProductKey): left out of ``products``, counted here."""
     language: str | None = None
     """UI language of localized text that was read anyway (an /ato HRESULT), else None."""
 

@@ -120,7 +120,7 @@ def read_collector(doc: object, source: str) -> ClientReport:
     return ClientReport(source=source, format="collector", computer=computer or mapped.computer,
                         domain=domain, forest=forest, os_caption=caption, os_version=version_text,
                         os_build=build, service_version=mapped.service_version,
-                        kms_host_service=mapped.kms_host,
+                        kms_host_service=mapped.kms_host, unused_licences=mapped.unused,
                         products=mapped.products, events=events, errors=errors, notes=tuple(notes))
 
 

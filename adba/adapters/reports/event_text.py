@@ -185,11 +185,19 @@ def read_bare_message(text: str, source: str) -> list[ClientReport]:
 
 def sniff_eventviewer_text(text: str) -> bool:
     """Event Viewer's "Copy details as text": a ``Log Name:`` line, then ``Source:``."""
-    head = text.lstrip("\ufeff \r\n")[:4000]
-    lines = [line.strip() for line in head.splitlines()[:6]]
+    head = _unquote(text.lstrip("\ufeff \r\n")[:4000])
+    lines = [line.strip() for line in head.splitlines() if line.strip()][:6]
     if lines and lines[0].startswith("Log Name:") and any(x.startswith("Source:") for x in lines):
         return True
+    if lines and lines[0].startswith("Source:") and any(x.startswith("Event ID:") for x in lines):
+        return True
     return bool(lines) and any(lines[0].startswith(label + ":") for label in _EV_LOCALIZED)
+
+
+def _unquote(text: str) -> str:
+    """Markdown blockquote marks (``>``) off the front of lines (copies in documentation)."""
+    return "\n".join(line.lstrip()[1:] if line.lstrip().startswith(">") else line
+                     for line in text.split("\n"))
 
 
 def _split_events(text: str) -> list[list[tuple[int, str]]]:
@@ -204,7 +212,7 @@ def _split_events(text: str) -> list[list[tuple[int, str]]]:
 
 def read_eventviewer_text(text: str, source: str) -> list[ClientReport]:
     """Read one or more events copied from Event Viewer as text."""
-    body = text.lstrip("\ufeff")
+    body = _unquote(text.lstrip("\ufeff"))
     first = body.strip().splitlines()[0] if body.strip() else ""
     for label, language in _EV_LOCALIZED.items():
         if first.startswith(label + ":") and "<Event" not in body:

@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from adba.adapters.reports.spp_events import RawEvent, is_spp_provider, one_line, reports_from_events
 from adba.core.client import ClientReport, Evidence, UnreadableReport
 
-__all__ = ["event_from_element", "parse_system_time", "read_event_xml", "sniff_event_xml"]
+__all__ = ["event_from_element", "parse_event_element", "parse_system_time", "read_event_xml",
+           "sniff_event_xml"]
 
 _DOCTYPE = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _EVENT_OPEN = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Event[\s>]")
@@ -136,6 +137,12 @@ def sniff_event_xml(text: str) -> bool:
     if not head.startswith("<"):
         return False
     return bool(_EVENT_OPEN.search(head)) and "schemas.microsoft.com/win/2004/08/events" in text[:65536]
+
+
+def parse_event_element(text: str) -> ET.Element:
+    """The root element of event XML text (one ``<Event>``, or ``<Events>`` around a stream);
+    a DOCTYPE or ENTITY declaration is refused before parsing."""
+    return _parse(text)
 
 
 def _parse(text: str) -> ET.Element:

@@ -96,7 +96,7 @@ def _read(records: list[PsRecord], text: str, source: str, shape: str) -> list[C
         raise UnreadableReport(f"{shape}: no {PRODUCT_CLASS} or {SERVICE_CLASS} record in it")
     return [ClientReport(source=source, format=shape, computer=mapped.computer,
                          service_version=mapped.service_version, products=mapped.products,
-                         kms_host_service=mapped.kms_host, notes=tuple(notes))]
+                         kms_host_service=mapped.kms_host, unused_licences=mapped.unused, notes=tuple(notes))]
 
 
 def read_ps_wmi_list(text: str, source: str) -> list[ClientReport]:

@@ -19,6 +19,32 @@ from adba.core.client import ClientReport, UnreadableReport
 __all__ = ["READERS", "Input", "ShapeReader", "read_input", "shapes_read"]
 
 
+def strip_paste_marks(text: str) -> str:
+    """Undo what pasting into Markdown did to a report, when (nearly) every line shows it: a
+    ``> `` blockquote mark in front, a ``\\`` hard-break at the end, an indentation common to
+    every line. Text without such marks is returned as it is."""
+    lines = text.split("\n")
+    filled = [line for line in lines if line.strip()]
+    if not filled:
+        return text
+    changed = False
+    if sum(1 for line in filled if line.rstrip().endswith("\\")) >= 0.6 * len(filled):
+        lines = [line.rstrip()[:-1] if line.rstrip().endswith("\\") else line for line in lines]
+        changed = True
+    if sum(1 for line in filled if line.lstrip().startswith(">")) >= 0.5 * len(filled):
+        lines = [line.lstrip()[1:].removeprefix(" ") if line.lstrip().startswith(">") else line
+                 for line in lines]
+        changed = True
+    if changed:
+        filled = [line for line in lines if line.strip()]
+    indents = [len(line) - len(line.lstrip(" ")) for line in filled]
+    common = min(indents) if indents else 0
+    if common:
+        lines = [line[common:] if line[:common].strip() == "" else line for line in lines]
+        changed = True
+    return "\n".join(lines) if changed else text
+
+
 @dataclass
 class Input:
     """One report's bytes, with its text and JSON worked out once, when a reader asks."""
@@ -37,7 +63,7 @@ class Input:
         if self._text is None:
             from adba.adapters.reports.text import decode_report_bytes
 
-            self._text = decode_report_bytes(self.data)
+            self._text = strip_paste_marks(decode_report_bytes(self.data))
         return self._text
 
     @property
@@ -219,6 +245,9 @@ READERS: tuple[ShapeReader, ...] = (
                 _text_sniff("event_text", "sniff_bare_message"),
                 _text_read("event_text", "read_bare_message")),
     ShapeReader("slmgr", "slmgr.vbs text", _text_sniff("slmgr", "sniff_slmgr"), _slmgr_read),
+    ShapeReader("slmgr-error", "an activation error line, any language",
+                _text_sniff("error_lines", "sniff_error_lines"),
+                _text_read("error_lines", "read_error_lines")),
 )
 
 _LISTED = ("slmgr text (/dlv, /dli, /xpr, /ato, /ao-list)",

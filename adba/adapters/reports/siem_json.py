@@ -25,28 +25,36 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from adba.adapters.reports.event_xml import parse_system_time
+from adba.adapters.reports.event_xml import event_from_element, parse_event_element, parse_system_time
 from adba.adapters.reports.spp_events import RawEvent, is_spp_provider, one_line, reports_from_events
 from adba.core.client import ClientReport, Evidence, UnreadableReport
 
 __all__ = ["json_lines", "read_siem_json", "siem_records", "sniff_siem_json"]
 
-_ID_PATHS = (("winlog", "event_id"), ("event", "code"), ("EventID",), ("EventCode",),
+_ID_PATHS = (("winlog", "event_id"), ("event", "code"), ("EventID",), ("System", "EventID"),
+             ("data", "win", "system", "eventID"), ("EventCode",),
              ("event_id",), ("EventId",), ("Event", "System", "EventID"), ("eventid",))
 _PROVIDER_PATHS = (("winlog", "provider_name"), ("event", "provider"), ("ProviderName",),
+                   ("System", "Provider", "Name"), ("data", "win", "system", "providerName"),
                    ("SourceName",), ("Source",), ("provider",), ("Provider",),
                    ("Event", "System", "Provider", "#attributes", "Name"),
                    ("Event", "System", "Provider", "Name"), ("Channel_Provider",))
 _COMPUTER_PATHS = (("winlog", "computer_name"), ("host", "name"), ("host", "hostname"),
+                   ("System", "Computer"), ("data", "win", "system", "computer"),
                    ("Computer",), ("ComputerName",), ("Hostname",), ("MachineName",), ("host",),
                    ("computer_name",), ("Event", "System", "Computer"))
-_TIME_PATHS = (("@timestamp",), ("winlog", "time_created"), ("TimeCreated",), ("TimeGenerated",),
+_TIME_PATHS = (("@timestamp",), ("winlog", "time_created"), ("System", "TimeCreated", "SystemTime"),
+               ("System", "TimeCreated"), ("TimeCreated",), ("TimeGenerated",),
                ("EventTime",), ("_time",), ("timestamp",), ("EventReceivedTime",),
                ("Event", "System", "TimeCreated", "#attributes", "SystemTime"),
                ("Event", "System", "TimeCreated", "SystemTime"))
 _MESSAGE_PATHS = (("message",), ("Message",), ("RenderedDescription",), ("winlog", "message"),
+                  ("RenderingInfo", "Message"), ("data", "win", "system", "message"),
                   ("event", "original"))
-_DATA_PATHS = (("winlog", "event_data"), ("EventData",), ("event_data",), ("Event", "EventData"),
+_XML_PATHS = (("payload", "event"), ("event",), ("_raw",), ("Event",), ("EventXml",), ("xml",),
+              ("payload",))
+"""Fields that hold one event's whole XML as a string (Splunk XmlWinEventLog, forwarders)."""
+_DATA_PATHS = (("winlog", "event_data"), ("EventData",), ("data", "win", "eventdata"), ("event_data",), ("Event", "EventData"),
                ("winlog", "user_data"), ("UserData",))
 _KNOWN_TOP = frozenset(k.lower() for k in (
     "EventID", "EventCode", "SourceName", "ProviderName", "Source", "Computer", "ComputerName",
@@ -140,10 +148,21 @@ def _event_id(doc: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _xml_string(doc: Mapping[str, Any]) -> str | None:
+    for path in _XML_PATHS:
+        value = _at(doc, path)
+        if isinstance(value, str) and value.lstrip().startswith("<Event"):
+            return value
+    return None
+
+
 def sniff_siem_json(doc: Any) -> bool:
     """True when ``doc`` holds shipper-shaped event documents of Security-SPP."""
     for _where, record in siem_records(doc)[:2000]:
         if _event_id(record) is not None and is_spp_provider(_first(record, _PROVIDER_PATHS)):
+            return True
+        xml_text = _xml_string(record)
+        if xml_text is not None and any(m in xml_text for m in ("Security-SPP", "E23B33B0")):
             return True
     return False
 
@@ -205,6 +224,19 @@ def read_siem_json(doc: Any, source: str) -> list[ClientReport]:
     skipped: Counter[str] = Counter()
     notes: list[str] = []
     for where, record in siem_records(doc):
+        xml_text = _xml_string(record)
+        if xml_text is not None:
+            try:
+                element = parse_event_element(xml_text)
+            except UnreadableReport as exc:
+                notes.append(f"{where}: its event XML does not parse ({exc}); skipped")
+                continue
+            event, provider = event_from_element(element, source, where)
+            if event is None:
+                skipped[provider or "unknown"] += 1
+            else:
+                raw.append(event)
+            continue
         event_id = _event_id(record)
         if event_id is None:
             continue

@@ -73,6 +73,7 @@ from adba.core.client import (
     ClientReport,
     Evidence,
     KmsClient,
+    KmsHost,
     LicenseStatus,
     ProductStatus,
     ReportedError,
@@ -207,17 +208,17 @@ _ACTIVATION_TYPES = {
 }
 
 _XPR: tuple[tuple[re.Pattern[str], LicenseStatus], ...] = (
-    (re.compile(r"Volume activation will expire (?P<date>.+)"), LicenseStatus.LICENSED),
-    (re.compile(r"Timebased activation will expire (?P<date>.+)"), LicenseStatus.LICENSED),
-    (re.compile(r"Automatic VM activation will expire (?P<date>.+)"), LicenseStatus.LICENSED),
-    (re.compile(r"Windows is Activated for the lifespan of your device\."), LicenseStatus.LICENSED),
-    (re.compile(r"The machine is permanently activated\."), LicenseStatus.LICENSED),
-    (re.compile(r"Initial grace period ends (?P<date>.+)"), LicenseStatus.OOB_GRACE),
-    (re.compile(r"Additional grace period ends (?P<date>.+)"), LicenseStatus.OOT_GRACE),
-    (re.compile(r"Non-genuine grace period ends (?P<date>.+)"), LicenseStatus.NON_GENUINE_GRACE),
-    (re.compile(r"Windows is in Notification mode"), LicenseStatus.NOTIFICATION),
-    (re.compile(r"Extended grace period ends (?P<date>.+)"), LicenseStatus.EXTENDED_GRACE),
-    (re.compile(r"Unlicensed"), LicenseStatus.UNLICENSED),
+    (re.compile(r"Volume activation will expire (?P<date>.+)", re.IGNORECASE), LicenseStatus.LICENSED),
+    (re.compile(r"Timebased activation will expire (?P<date>.+)", re.IGNORECASE), LicenseStatus.LICENSED),
+    (re.compile(r"Automatic VM activation will expire (?P<date>.+)", re.IGNORECASE), LicenseStatus.LICENSED),
+    (re.compile(r"Windows is Activated for the lifespan of your device\.?", re.IGNORECASE), LicenseStatus.LICENSED),
+    (re.compile(r"The machine is permanently activated\.?", re.IGNORECASE), LicenseStatus.LICENSED),
+    (re.compile(r"Initial grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.OOB_GRACE),
+    (re.compile(r"Additional grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.OOT_GRACE),
+    (re.compile(r"Non-genuine grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.NON_GENUINE_GRACE),
+    (re.compile(r"Windows is in Notification mode\.?", re.IGNORECASE), LicenseStatus.NOTIFICATION),
+    (re.compile(r"Extended grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.EXTENDED_GRACE),
+    (re.compile(r"Unlicensed", re.IGNORECASE), LicenseStatus.UNLICENSED),
 )
 
 # Error messages slmgr prints without a code (text after "Error: ").
@@ -428,6 +429,10 @@ def _classify(text: str) -> _Item | None:
         if pattern.fullmatch(text):
             return _Item("xpr", text)
     colon = text.find(":")
+    if colon > 0 and text[:colon + 1] not in _LABELS:
+        rest = text[colon + 1:].strip()
+        if rest and any(pattern.fullmatch(rest) for pattern, _status in _XPR):
+            return _Item("xpr", rest, text[:colon].strip())  # "<Name>: <status>" on one line
     if colon > 0:
         label = text[: colon + 1]
         kind = _LABELS.get(label)
@@ -495,6 +500,8 @@ class _ProductDraft:
     kms: _KmsDraft | None = None
     token: bool = False
     is_kms_host: bool = False
+    kms_host: dict[str, Any] = field(default_factory=dict)
+    requests_by_status: list[tuple[str, int]] = field(default_factory=list)
     has_validation_url: bool = False
     activated: bool = False
     not_in_use: bool = False
@@ -535,6 +542,8 @@ class _ProductDraft:
             ad=AdActivation(**vars(self.ad)) if self.ad is not None else None,
             kms=KmsClient(**vars(self.kms)) if self.kms is not None else None,
             is_kms_host=self.is_kms_host,
+            kms_host=KmsHost(**self.kms_host, requests_by_status=tuple(self.requests_by_status))
+            if self.is_kms_host else None,
             has_validation_url=self.has_validation_url,
             evidence=tuple(self.evidence),
         )
@@ -725,9 +734,13 @@ class _Reader:
             self.note(f"{line.where}: slmgr printed {line.text!r}")
 
     def on_xpr(self, line: _Line, item: _Item) -> None:
-        status, date = _xpr_status(line.text)
+        status, date = _xpr_status(item.value if item.label else line.text)
         name_line = self.pending_name
         self.pending_name = None
+        if item.label:
+            name_line = None
+            self.note(f"{line.where}: the product name and the /xpr status stand on one line "
+                      "(slmgr prints two); read anyway")
         if name_line is not None and self.unknown and self.unknown[-1] is name_line:
             self.unknown.pop()
         self.saw_xpr = True
@@ -735,6 +748,8 @@ class _Reader:
         if name_line is not None:
             product.name = name_line.text[:-1].strip() or None
             product.evidence.append(self.evidence(name_line))
+        elif item.label:
+            product.name = item.label
         product.license_status = status
         product.evidence.append(self.evidence(line))
         if date is not None:
@@ -797,7 +812,27 @@ class _Reader:
         self.section = "kms_host"
         if not product.is_kms_host:
             product.is_kms_host = True
-            product.evidence.append(self.evidence(line))
+        product.evidence.append(self.evidence(line))
+        text = line.text
+        values = product.kms_host
+        if text.startswith("DNS publishing "):
+            values["dns_publishing"] = text.endswith("enabled")
+            return
+        label, _sep, value = text.partition(":")
+        value = value.strip()
+        if label.startswith("Requests with License Status "):
+            if value.isdigit() and line.complete:
+                product.requests_by_status.append((label[len("Requests with License Status "):],
+                                                   int(value)))
+            return
+        attr = _KMS_HOST_NUMBERS.get(label)
+        if attr is not None:
+            if value.isdigit() and line.complete:
+                values.setdefault(attr, int(value))
+            elif value:
+                self.note(f"{line.where}: {label} {value!r} is not a number; not used")
+        elif label == "KMS priority" and line.complete and value in ("Normal", "Low"):
+            values.setdefault("priority", value)
 
     def on_url(self, line: _Line, item: _Item) -> None:
         product = self.need_product(line)
@@ -1109,6 +1144,7 @@ class _Reader:
             ao_list_unsupported_schema=self.ao_unsupported,
             errors=tuple(self.errors),
             notes=tuple(self.notes),
+            unused_licences=sum(1 for p in self.blocks if p.not_in_use and p.partial_product_key is None),
         )
 
     def format(self) -> str:
@@ -1126,6 +1162,9 @@ class _Reader:
         return self.command_format or "slmgr"
 
 
+_KMS_HOST_NUMBERS = {"Current count": "current_count", "Listening on Port": "listening_port",
+                      "Total requests received": "total_requests",
+                      "Failed requests received": "failed_requests"}
 _PRODUCT_FIELDS = frozenset({"description", "activation_id", "application_id", "extended_pid",
                              "product_key_channel", "partial_product_key", "license_status",
                              "grace", "reason", "activation_type"})

@@ -50,8 +50,9 @@ __all__ = ["ERROR_EVENT_IDS", "SPP_PROVIDER", "RawEvent", "decode_event", "is_sp
 
 SPP_PROVIDER = "Microsoft-Windows-Security-SPP"
 SPP_PROVIDER_GUID = "e23b33b0-c8c9-472c-a5f9-f2bdfea0f156"
-ERROR_EVENT_IDS = frozenset({8198, 8233, 12288, 12289})
-"""Events whose failure HRESULT is also reported as an error."""
+ERROR_EVENT_IDS = frozenset({8198, 8200, 8208, 8233, 12288, 12289})
+"""Events whose failure HRESULT is also reported as an error (8200/8208 are usually harmless:
+the diagnosis says so)."""
 HARMLESS_FAILURE_IDS = frozenset({8200, 8208})
 """Licence/genuine-ticket acquisition failures: usually no internet, not an activation problem."""
 

@@ -583,7 +583,7 @@ def read_wmi_json(doc: object, source: str) -> ClientReport:
                                f"({len(instances)} object(s), {not_objects} other value(s))")
     return ClientReport(source=source, format="wmi-json", computer=mapped.computer,
                         service_version=mapped.service_version, products=mapped.products,
-                        kms_host_service=mapped.kms_host,
+                        kms_host_service=mapped.kms_host, unused_licences=mapped.unused,
                         notes=tuple(notes))
 
 
@@ -678,7 +678,7 @@ def read_wmi_csv(text: str, source: str) -> ClientReport:
         raise UnreadableReport(f"no {PRODUCT_CLASS} or {SERVICE_CLASS} row in this CSV")
     return ClientReport(source=source, format="wmi-csv", computer=mapped.computer,
                         service_version=mapped.service_version, products=mapped.products,
-                        kms_host_service=mapped.kms_host,
+                        kms_host_service=mapped.kms_host, unused_licences=mapped.unused,
                         notes=tuple(notes))
 
 
