@@ -125,8 +125,10 @@ def test_broken_and_foreign_records_become_notes() -> None:
     assert slui.hresult is None
     assert acquisition.hresult == 0x80072EE7
     assert informational.hresult == 0x4004F040 and informational.kms_host == "kms:1688"
-    # Only failing 8198/12288/12289 codes are errors; 8200 and the informational 12288 are not.
-    assert [(e.hresult, e.evidence.where) for e in report.errors] == [(0xC004F042, "[6]")]
+    # Failing codes are errors (8200's too: the diagnosis calls it harmless); the
+    # informational 12288 is not.
+    assert [(e.hresult, e.evidence.where) for e in report.errors] == [
+        (0xC004F042, "[6]"), (0x80072EE7, "[8]")]
     assert report.computer is None
     notes = "\n".join(report.notes)
     for expected in ["[0]: str is not an event record", "[1]: no numeric Id",
