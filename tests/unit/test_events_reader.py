@@ -176,9 +176,8 @@ def _event_xml(event_id: int, record_id: int, data: str, provider: str = SPP,
 
 
 def test_event_xml_stream_with_string_children_and_two_machines() -> None:
-    info_req = "0x0, 0x0, kms01.contoso.test:1688, 9b1a2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d, 2026/1/5 9:12, 0, 2, 0, " \
-        + str(W10_ENT) + ", 25"
-    info_resp = "0x0, 0x0, 1, 0, 31, 120, 10080, 2026/1/5 9:12"
+    info_req = ("0x0, 0x0, kms01.contoso.test:1688, 9b1a2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d, "
+                f"2026/1/5 9:12, 0, 2, 0, {W10_ENT}, 25")
     stream = "\n".join([
         _event_xml(12288, 1, f"<Data>{info_req}</Data>", computer="OLD-NAME", time="2026-01-05T09:12:00Z"),
         _event_xml(12289, 2, "<Data><string>0x0</string><string>0x0</string><string>1</string>"

@@ -25,7 +25,11 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from adba.adapters.reports.event_xml import event_from_element, parse_event_element, parse_system_time
+from adba.adapters.reports.event_xml import (
+    event_from_element,
+    parse_event_element,
+    parse_system_time,
+)
 from adba.adapters.reports.spp_events import RawEvent, is_spp_provider, one_line, reports_from_events
 from adba.core.client import ClientReport, Evidence, UnreadableReport
 
@@ -54,8 +58,8 @@ _MESSAGE_PATHS = (("message",), ("Message",), ("RenderedDescription",), ("winlog
 _XML_PATHS = (("payload", "event"), ("event",), ("_raw",), ("Event",), ("EventXml",), ("xml",),
               ("payload",))
 """Fields that hold one event's whole XML as a string (Splunk XmlWinEventLog, forwarders)."""
-_DATA_PATHS = (("winlog", "event_data"), ("EventData",), ("data", "win", "eventdata"), ("event_data",), ("Event", "EventData"),
-               ("winlog", "user_data"), ("UserData",))
+_DATA_PATHS = (("winlog", "event_data"), ("EventData",), ("data", "win", "eventdata"),
+               ("event_data",), ("Event", "EventData"), ("winlog", "user_data"), ("UserData",))
 _KNOWN_TOP = frozenset(k.lower() for k in (
     "EventID", "EventCode", "SourceName", "ProviderName", "Source", "Computer", "ComputerName",
     "Hostname", "MachineName", "Message", "RenderedDescription", "TimeGenerated", "EventTime",

@@ -134,6 +134,7 @@ _LABELS: dict[str, str] = {
     "KMS machine extended PID:": "kms_pid",
     "Activation interval:": "kms_activation_interval",
     "Renewal interval:": "kms_renewal_interval",
+    "KMS host caching:": "kms_caching",
     "Current count:": "kms_host",
     "Listening on Port:": "kms_host",
     "KMS priority:": "kms_host",
@@ -209,13 +210,17 @@ _ACTIVATION_TYPES = {
 
 _XPR: tuple[tuple[re.Pattern[str], LicenseStatus], ...] = (
     (re.compile(r"Volume activation will expire (?P<date>.+)", re.IGNORECASE), LicenseStatus.LICENSED),
-    (re.compile(r"Timebased activation will expire (?P<date>.+)", re.IGNORECASE), LicenseStatus.LICENSED),
-    (re.compile(r"Automatic VM activation will expire (?P<date>.+)", re.IGNORECASE), LicenseStatus.LICENSED),
-    (re.compile(r"Windows is Activated for the lifespan of your device\.?", re.IGNORECASE), LicenseStatus.LICENSED),
+    (re.compile(r"Timebased activation will expire (?P<date>.+)", re.IGNORECASE),
+     LicenseStatus.LICENSED),
+    (re.compile(r"Automatic VM activation will expire (?P<date>.+)", re.IGNORECASE),
+     LicenseStatus.LICENSED),
+    (re.compile(r"Windows is Activated for the lifespan of your device\.?", re.IGNORECASE),
+     LicenseStatus.LICENSED),
     (re.compile(r"The machine is permanently activated\.?", re.IGNORECASE), LicenseStatus.LICENSED),
     (re.compile(r"Initial grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.OOB_GRACE),
     (re.compile(r"Additional grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.OOT_GRACE),
-    (re.compile(r"Non-genuine grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.NON_GENUINE_GRACE),
+    (re.compile(r"Non-genuine grace period ends (?P<date>.+)", re.IGNORECASE),
+     LicenseStatus.NON_GENUINE_GRACE),
     (re.compile(r"Windows is in Notification mode\.?", re.IGNORECASE), LicenseStatus.NOTIFICATION),
     (re.compile(r"Extended grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.EXTENDED_GRACE),
     (re.compile(r"Unlicensed", re.IGNORECASE), LicenseStatus.UNLICENSED),
@@ -248,8 +253,8 @@ _GUID = re.compile(r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]
 _EPID = re.compile(r"[0-9]{5}-[0-9]{5}-[0-9]{3}-[0-9]{6}-[0-9]{2}-[0-9]{1,5}-"
                    r"[0-9]{4,5}\.[0-9]{4}-[0-9]{7}")
 _PARTIAL_KEY = re.compile(r"[0-9A-Z]{5}")
-_GRACE = re.compile(r"(?P<min>[0-9]+) minute\(s\) \((?P<days>[0-9]+) day\(s\)\)")
-_REASON = re.compile(r"0[xX](?P<hex>[0-9A-Fa-f]{1,8})(?: \((?:non-genuine|grace time expired)\))?\.")
+_GRACE = re.compile(r"(?P<min>[0-9]+|[xX*#?.]+|) ?minute\(s\) \((?P<days>[0-9]+) day\(s\)\)")
+_REASON = re.compile(r"0[xX](?P<hex>[0-9A-Fa-f]{1,8})(?: \((?:non-genuine|grace time expired)\))?\.?")
 _INTERVAL = re.compile(r"(?P<n>[0-9]+) minutes")
 _CHANNEL = re.compile(r"(?P<channel>[A-Za-z0-9_\-]+)\s+channel\.?$", re.IGNORECASE)
 _EDITION = re.compile(r"(?:Windows|Office).*\bedition$", re.IGNORECASE)
@@ -587,6 +592,7 @@ class _Reader:
         self.pending_name: _Line | None = None
         self.saw_activating = False
         self.saw_xpr = False
+        self.implicit_used = False
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -623,7 +629,13 @@ class _Reader:
             product.evidence.append(self.evidence(line))
 
     def need_product(self, line: _Line) -> _ProductDraft | None:
-        if self.product is None:
+        if self.product is None and self.section != "aolist" and not self.implicit_used:
+            # An excerpt that starts below the Name line: its lines are one product's.
+            self.implicit_used = True
+            self.note(f"{line.where}: product lines without a 'Name:' line before them (an "
+                      "excerpt?); read as one unnamed product")
+            self.start_product("block", line)
+        elif self.product is None:
             self.note(f"{line.where}: {line.text!r} outside a product block; not used")
         return self.product
 
@@ -928,8 +940,16 @@ class _Reader:
         if not match:
             self.note(f"{line.where}: {label} {value!r} not understood (cut?); not used")
             return
-        minutes = int(match.group("min"))
         days = int(match.group("days"))
+        if not match.group("min").isdigit():
+            # Minutes blanked by whoever pasted it: slmgr rounds days up, so the days give at
+            # least (days - 1) * 1440 + 1 minutes. The lower bound is used, and said.
+            minutes = max(0, (days - 1) * 1440 + 1) if days else 0
+            self.note(f"{line.where}: the minutes of {label} are blanked; {days} day(s) read as "
+                      f"at least {minutes} minutes")
+            self.assign(product, "grace_minutes", minutes, line, label)
+            return
+        minutes = int(match.group("min"))
         if days not in (minutes // 1440, math.ceil(minutes / 1440)):
             self.note(f"{line.where}: {minutes} minutes are not {days} days; the minutes were used")
         self.assign(product, "grace_minutes", minutes, line, label)
@@ -1030,6 +1050,12 @@ class _Reader:
         kind = item.kind
         if kind in ("kms_caching_on", "kms_caching_off"):
             self.assign(kms, "host_caching", kind == "kms_caching_on", line, "KMS host caching")
+        elif kind == "kms_caching":
+            flag = {"enabled": True, "disabled": False}.get(value.strip().lower())
+            if flag is None:
+                self.note(f"{line.where}: KMS host caching {value!r} not understood; not used")
+                return
+            self.assign(kms, "host_caching", flag, line, "KMS host caching")
         elif kind == "kms_not_discovered":
             if value != "KMS name not available":
                 self.note(f"{line.where}: {line.text!r} not understood; not used")
@@ -1145,6 +1171,8 @@ class _Reader:
             errors=tuple(self.errors),
             notes=tuple(self.notes),
             unused_licences=sum(1 for p in self.blocks if p.not_in_use and p.partial_product_key is None),
+            os_name=next((p.name for p in products if p.name and p.name.lower().startswith("windows")
+                          and not p.not_in_use), None),
         )
 
     def format(self) -> str:
@@ -1170,7 +1198,8 @@ _PRODUCT_FIELDS = frozenset({"description", "activation_id", "application_id", "
                              "grace", "reason", "activation_type"})
 _KMS_FIELDS = frozenset({"cmid", "kms_lookup_domain", "kms_registered", "kms_discovered",
                          "kms_not_discovered", "kms_ip", "kms_pid", "kms_activation_interval",
-                         "kms_renewal_interval", "kms_caching_on", "kms_caching_off"})
+                         "kms_renewal_interval", "kms_caching_on", "kms_caching_off",
+                         "kms_caching"})
 
 
 def _xpr_status(text: str) -> tuple[LicenseStatus, str | None]:

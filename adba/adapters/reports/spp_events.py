@@ -292,12 +292,14 @@ def decode_event(event: RawEvent, notes: list[str]) -> tuple[ClientEvent, Report
         found: list[SkuState] = []
         for text in texts:
             found.extend(_sku_lines(text))
-        seen: set[uuid.UUID] = set()
-        states = tuple(s for s in found if not (s.sku_id in seen or seen.add(s.sku_id)))
+        unique: dict[uuid.UUID, SkuState] = {}
+        for sku_state in found:
+            unique.setdefault(sku_state.sku_id, sku_state)
+        states = tuple(unique.values())
     elif eid == 8233:
         pairs = _message_pairs(message)
-        reason = _named(event, "Reason") or pairs.get("reason")
-        hresult = _hresult(reason) if reason else _first_hresult([*values, message or ""])
+        reason_text = _named(event, "Reason") or pairs.get("reason")
+        hresult = _hresult(reason_text) if reason_text else _first_hresult([*values, message or ""])
         sku_id = _guid(_named(event, "SkuId") or pairs.get("skuid")) or next(
             (g for v in values[1:] if (g := _guid(v))), None)
     elif eid in (8198, 8200, 8208, 8207, 8209, 8196):
@@ -337,7 +339,10 @@ def _products(events: Sequence[ClientEvent]) -> tuple[ProductStatus, ...]:
         if old is None or _later(product.as_of, old.as_of):
             latest[sku] = product
 
-    for event in events:
+    ordered = list(events)
+    if all(e.time is not None for e in ordered):
+        ordered.sort(key=lambda e: e.time or datetime.min)  # Get-WinEvent lists newest first
+    for event in ordered:
         ev = (event.evidence,) if event.evidence else ()
         if event.event_id == 12308 and event.sku_id is not None:
             put(event.sku_id, ProductStatus(
@@ -425,8 +430,8 @@ def reports_from_events(raw: Sequence[RawEvent], source: str, shape: str, notes:
         decoded: list[ClientEvent] = []
         errors: list[ReportedError] = []
         for item in items:
-            event, error = decode_event(item, own)
-            decoded.append(event)
+            one, error = decode_event(item, own)
+            decoded.append(one)
             if error is not None:
                 errors.append(error)
         computer = names.get(key)
