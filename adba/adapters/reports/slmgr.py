@@ -50,7 +50,7 @@ Other UI languages: slmgr loads translated labels from ``slmgr\\<LANGID>\\slmgr.
 output is refused with ``UnreadableReport("slmgr output in an unsupported language (looks like
 German)")`` rather than half-read. It is recognised by (a) lines starting with a known
 translated label -- only the German ``Lizenzstatus: Lizenziert`` was confirmed from public
-scripts; the other labels in ``_LOCALIZED_LABELS`` are best guesses -- when they outnumber the
+scripts; the other labels in ``LOCALIZED_LABELS`` are best guesses -- when they outnumber the
 English core labels, or (b) text with no English slmgr line but at least two kinds of slmgr
 values behind unknown labels (a GUID, an extended PID, a five-character partial key, a
 ``..., <CHANNEL> channel`` description, a ``..., <X> edition`` name), or (c) a product block
@@ -66,6 +66,29 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from adba.adapters.reports.builder import Draft
+from adba.adapters.reports.slmgr_labels import (
+    ACTIVATING,
+    ACTIVATION_TYPES,
+    CHANNEL,
+    COMMAND_SWITCH,
+    CORE_KINDS,
+    EPID,
+    ERROR_CODE,
+    ERROR_OCCURRED,
+    ERROR_TEXT,
+    GRACE,
+    GUID,
+    INTERVAL,
+    LICENSE_STATUS,
+    PARTIAL_KEY,
+    REASON,
+    XPR,
+    Item,
+    classify,
+)
+from adba.adapters.reports.slmgr_language import foreign_reason, is_json_or_table, survey
+from adba.adapters.reports.slmgr_lines import WRAP_WIDTHS, Line, split_lines
 from adba.core.client import (
     ActivationType,
     AdActivation,
@@ -85,429 +108,26 @@ __all__ = ["NO_HRESULT", "WRAP_WIDTHS", "read_slmgr", "sniff_slmgr"]
 NO_HRESULT = 0xFFFFFFFF
 """``ReportedError.hresult`` of an error slmgr printed without a code (the text says which).
 0xFFFFFFFF is not an SPP or Win32 error code."""
-
-WRAP_WIDTHS = (80, 120)
-"""Console widths whose hard-wrapped rows are re-joined."""
-
-# --------------------------------------------------------------------------------------------
-# English slmgr strings (built-in defaults of slmgr.vbs)
-
-_LABELS: dict[str, str] = {
-    "Software licensing service version:": "service_version",
-    "Name:": "name",
-    "Description:": "description",
-    "Additional Information:": "ignored",
-    "Activation ID:": "activation_id",
-    "Application ID:": "application_id",
-    "Extended PID:": "extended_pid",
-    "Product Key Channel:": "product_key_channel",
-    "Installation ID:": "installation_id",
-    "Processor Certificate URL:": "url",
-    "Machine Certificate URL:": "url",
-    "Use License URL:": "url",
-    "Product Key Certificate URL:": "url",
-    "Validation URL:": "url",
-    "Partial Product Key:": "partial_product_key",
-    "License Status:": "license_status",
-    "Volume activation expiration:": "grace",
-    "Timebased activation expiration:": "grace",
-    "Automatic VM activation expiration:": "grace",
-    "Time remaining:": "grace",
-    "Notification Reason:": "reason",
-    "Evaluation End Date:": "ignored",
-    "Remaining Windows rearm count:": "ignored",
-    "Remaining App rearm count:": "ignored",
-    "Remaining SKU rearm count:": "ignored",
-    "Trusted time:": "ignored",
-    "Configured Activation Type:": "activation_type",
-    "Most recent activation information:": "recent",
-    "Activation Object name:": "ao_name",
-    "AO DN:": "ao_dn",
-    "AO extended PID:": "ao_pid",
-    "AO activation ID:": "ao_activation_id",
-    "Client Machine ID (CMID):": "cmid",
-    "Registered KMS SRV record lookup domain:": "kms_lookup_domain",
-    "Registered KMS machine name:": "kms_registered",
-    "KMS machine name from DNS:": "kms_discovered",
-    "DNS auto-discovery:": "kms_not_discovered",
-    "KMS machine IP address:": "kms_ip",
-    "KMS machine extended PID:": "kms_pid",
-    "Activation interval:": "kms_activation_interval",
-    "Renewal interval:": "kms_renewal_interval",
-    "KMS host caching:": "kms_caching",
-    "Current count:": "kms_host",
-    "Listening on Port:": "kms_host",
-    "KMS priority:": "kms_host",
-    "Total requests received:": "kms_host",
-    "Failed requests received:": "kms_host",
-    "License ID (ILID):": "ignored",
-    "Version ID (ILvID):": "ignored",
-    "Grant Number:": "ignored",
-    "Certificate Thumbprint:": "ignored",
-    "Guest IAID:": "ignored",
-    "Host machine name:": "ignored",
-    "Activation time:": "ignored",
-    "Host Digital PID2:": "ignored",
-}
-
-_SENTENCES: dict[str, str] = {
-    "This license is not in use.": "not_in_use",
-    "AD Activation client information": "ad_header",
-    "Key Management Service client information": "kms_header",
-    "Token-based Activation information": "token_header",
-    "Automatic VM Activation client information": "ignored",
-    "KMS host caching is enabled": "kms_caching_on",
-    "KMS host caching is disabled": "kms_caching_off",
-    "Key Management Service is enabled on this machine": "kms_host",
-    "DNS publishing enabled": "kms_host",
-    "DNS publishing disabled": "kms_host",
-    "Key Management Service cumulative requests received from clients": "kms_host",
-    "Please use slmgr.vbs /ato to activate and update KMS client information in order to "
-    "update values.": "ignored",
-    "Activation Objects": "ao_header",
-    "No objects found": "ao_none",
-    "Active Directory-Based Activation is not supported in the current Active Directory "
-    "schema.": "ao_schema",
-    "Product activated successfully.": "activated",
-    "Operation completed successfully.": "ignored",
-    "Command completed successfully.": "ignored",
-    "Please restart the system for the changes to take effect.": "ignored",
-    "Uninstalled product key successfully.": "ignored",
-    "Product key from registry cleared successfully.": "ignored",
-    "Invalid combination of command parameters.": "ignored",
-}
-
-_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("Microsoft (R) Windows Script Host Version", "banner"),
-    ("Microsoft (R) Windows Script Host, Version", "banner"),
-    ("Copyright (C) Microsoft Corporation", "banner"),
-    ("Requests with License Status ", "kms_host"),
-    ("Warning: ", "warning"),
-    ("Processing the license for ", "warning"),
-    ("This system is configured for Token-based activation only.", "ignored"),
-    ("Installed product key ", "ignored"),
-    ("Confirmation ID for product ", "ignored"),
-)
-
-_LICENSE_STATUS: dict[str, LicenseStatus | None] = {
-    "Unlicensed": LicenseStatus.UNLICENSED,
-    "Licensed": LicenseStatus.LICENSED,
-    "Initial grace period": LicenseStatus.OOB_GRACE,
-    "Additional grace period (KMS license expired or hardware out of tolerance)":
-        LicenseStatus.OOT_GRACE,
-    "Non-genuine grace period.": LicenseStatus.NON_GENUINE_GRACE,
-    "Notification": LicenseStatus.NOTIFICATION,
-    "Extended grace period": LicenseStatus.EXTENDED_GRACE,
-    "Unknown": None,
-}
-
-_ACTIVATION_TYPES = {
-    "All": ActivationType.ALL,
-    "AD": ActivationType.AD,
-    "KMS": ActivationType.KMS,
-    "Token": ActivationType.TOKEN,
-}
-
-_XPR: tuple[tuple[re.Pattern[str], LicenseStatus], ...] = (
-    (re.compile(r"Volume activation will expire (?P<date>.+)", re.IGNORECASE), LicenseStatus.LICENSED),
-    (re.compile(r"Timebased activation will expire (?P<date>.+)", re.IGNORECASE),
-     LicenseStatus.LICENSED),
-    (re.compile(r"Automatic VM activation will expire (?P<date>.+)", re.IGNORECASE),
-     LicenseStatus.LICENSED),
-    (re.compile(r"Windows is Activated for the lifespan of your device\.?", re.IGNORECASE),
-     LicenseStatus.LICENSED),
-    (re.compile(r"The machine is permanently activated\.?", re.IGNORECASE), LicenseStatus.LICENSED),
-    (re.compile(r"Initial grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.OOB_GRACE),
-    (re.compile(r"Additional grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.OOT_GRACE),
-    (re.compile(r"Non-genuine grace period ends (?P<date>.+)", re.IGNORECASE),
-     LicenseStatus.NON_GENUINE_GRACE),
-    (re.compile(r"Windows is in Notification mode\.?", re.IGNORECASE), LicenseStatus.NOTIFICATION),
-    (re.compile(r"Extended grace period ends (?P<date>.+)", re.IGNORECASE), LicenseStatus.EXTENDED_GRACE),
-    (re.compile(r"Unlicensed", re.IGNORECASE), LicenseStatus.UNLICENSED),
-)
-
-# Error messages slmgr prints without a code (text after "Error: ").
-_KNOWN_UNCODED_ERRORS = (
-    "product key not found.",
-    "product not found.",
-    "Product activation failed.",
-    "The data is invalid",
-    "The machine is running within the non-genuine grace period.",
-    "Windows is running within the non-genuine notification period.",
-    "Activation ID (",
-    "option ",
-)
-
-_ACTIVATING = re.compile(
-    r"Activating (?P<name>.+) \((?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
-    r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\) \.\.\.")
-_ERROR_CODE = re.compile(r"Error:\s*(?:0[xX](?P<hex>[0-9A-Fa-f]{1,8})|(?P<dec>-?[0-9]{1,10}))"
-                         r"(?:\s+(?P<text>.*))?")
-_ERROR_OCCURRED = re.compile(r"Error 0[xX](?P<hex>[0-9A-Fa-f]{1,8}) (?P<text>occurred .*)")
-_ERROR_TEXT = re.compile(r"Error:\s*(?P<text>.+)")
-_COMMAND = re.compile(r"(?:PS )?[A-Za-z]:\\[^>]*>")
-_COMMAND_SWITCH = re.compile(r"slmgr(?:\.vbs)?\b.*?[/-](dlv|dli|ao-list|ato|xpr)\b", re.IGNORECASE)
-
-_GUID = re.compile(r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
-                   r"[0-9A-Fa-f]{12}\}?")
-_EPID = re.compile(r"[0-9]{5}-[0-9]{5}-[0-9]{3}-[0-9]{6}-[0-9]{2}-[0-9]{1,5}-"
-                   r"[0-9]{4,5}\.[0-9]{4}-[0-9]{7}")
-_PARTIAL_KEY = re.compile(r"[0-9A-Z]{5}")
-_GRACE = re.compile(r"(?P<min>[0-9]+|[xX*#?.]+|) ?minute\(s\) \((?P<days>[0-9]+) day\(s\)\)")
-_REASON = re.compile(r"0[xX](?P<hex>[0-9A-Fa-f]{1,8})(?: \((?:non-genuine|grace time expired)\))?\.?")
-_INTERVAL = re.compile(r"(?P<n>[0-9]+) minutes")
-_CHANNEL = re.compile(r"(?P<channel>[A-Za-z0-9_\-]+)\s+channel\.?$", re.IGNORECASE)
-_EDITION = re.compile(r"(?:Windows|Office).*\bedition$", re.IGNORECASE)
-
-# Product-level labels every /dlv or /dli block carries (English).
-_CORE_KINDS = frozenset({"description", "license_status", "partial_product_key", "not_in_use",
-                         "activation_id", "application_id", "extended_pid",
-                         "product_key_channel", "installation_id"})
-_WEAK_KINDS = frozenset({"name", "banner", "command", "warning", "ignored"})
-
-# Translated labels (lower case, apostrophes normalised to '). Only "Lizenzstatus" was
-# confirmed from public scripts; the rest are best guesses, backed by the structural test.
-_LOCALIZED_LABELS: dict[str, tuple[str, ...]] = {
-    "German": ("lizenzstatus", "beschreibung", "aktivierungs-id", "anwendungs-id",
-               "erweiterte pid", "product key-kanal", "produktschlüsselkanal", "teil-product key",
-               "partieller product key", "installations-id", "verbleibende zeit"),
-    "French": ("état de la licence", "etat de la licence", "statut de la licence",
-               "id d'activation", "id d'application", "pid étendu", "clé de produit partielle",
-               "canal de la clé de produit", "id d'installation", "temps restant"),
-    "Spanish": ("estado de la licencia", "descripción", "id. de activación",
-                "id. de aplicación", "identificador de activación", "pid extendido",
-                "clave de producto parcial", "canal de clave de producto", "tiempo restante"),
-    "Italian": ("stato licenza", "stato della licenza", "descrizione", "id attivazione",
-                "id applicazione", "pid esteso", "codice product key parziale",
-                "chiave product key parziale"),
-    "Portuguese": ("status da licença", "estado da licença", "descrição", "id de ativação",
-                   "id do aplicativo", "pid estendido", "chave de produto parcial"),
-    "Dutch": ("licentiestatus", "beschrijving", "activerings-id", "toepassings-id",
-              "gedeeltelijke productcode"),
-    "Polish": ("stan licencji", "opis", "identyfikator aktywacji", "częściowy klucz produktu"),
-    "Swedish": ("licensstatus", "beskrivning", "aktiverings-id", "partiell produktnyckel"),
-    "Turkish": ("lisans durumu", "açıklama", "etkinleştirme kimliği"),
-    "Czech": ("stav licence", "popis", "id aktivace"),
-    "Russian": ("состояние лицензии", "описание", "код активации", "частичный ключ продукта"),
-    "Japanese": ("ライセンスの状態", "説明", "部分プロダクト キー"),
-    "Chinese": ("许可证状态", "描述", "部分产品密钥"),
-    "Korean": ("라이선스 상태", "설명"),
-}
-
-_SCRIPTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[\u3040-\u30ff]"), "Japanese"),
-    (re.compile(r"[\uac00-\ud7af]"), "Korean"),
-    (re.compile(r"[\u4e00-\u9fff]"), "Chinese"),
-    (re.compile(r"[\u0400-\u04ff]"), "Russian"),
-    (re.compile(r"[\u0370-\u03ff]"), "Greek"),
-    (re.compile(r"[\u0590-\u05ff]"), "Hebrew"),
-    (re.compile(r"[\u0600-\u06ff]"), "Arabic"),
-    (re.compile(r"[\u0e00-\u0e7f]"), "Thai"),
-)
-
-_LANGUAGE_WORDS: dict[str, frozenset[str]] = {
-    "German": frozenset({"lizenzstatus", "lizenziert", "beschreibung", "aktivierungs",
-                         "anwendungs", "erweiterte", "kanal", "verbleibende", "nicht",
-                         "lizenz", "aktivierungstyp", "konfigurierter", "zeit"}),
-    "French": frozenset({"état", "etat", "licence", "clé", "cle", "produit", "partielle",
-                         "étendu", "canal", "statut", "restant", "nom"}),
-    "Spanish": frozenset({"estado", "licencia", "descripción", "activación", "clave",
-                          "producto", "extendido", "nombre", "aplicación", "identificador"}),
-    "Italian": frozenset({"stato", "licenza", "descrizione", "attivazione", "chiave",
-                          "parziale", "esteso", "applicazione"}),
-    "Portuguese": frozenset({"licença", "licenca", "descrição", "ativação", "chave", "produto",
-                             "estendido", "aplicativo"}),
-    "Dutch": frozenset({"licentiestatus", "licentie", "beschrijving", "activerings",
-                        "toepassings", "productcode", "gedeeltelijke", "naam"}),
-    "Polish": frozenset({"stan", "licencji", "opis", "identyfikator", "aktywacji", "klucz",
-                         "produktu", "nazwa"}),
-    "Swedish": frozenset({"licensstatus", "licens", "beskrivning", "aktiverings",
-                          "produktnyckel", "namn"}),
-    "Turkish": frozenset({"lisans", "durumu", "açıklama", "etkinleştirme", "ürün"}),
-    "Czech": frozenset({"stav", "popis", "aktivace", "klíč", "název"}),
-}
-
-# Property names of SoftwareLicensingProduct as WMI/CIM exports print them.
-_WMI_NAMES = frozenset({"licensestatus", "partialproductkey", "productkeychannel",
-                        "applicationid", "graceperiodremaining", "licensestatusreason",
-                        "productkeyid", "vlactivationtype", "vlactivationtypeenabled",
-                        "adactivationobjectdn", "licensefamily"})
-
 _MAX_UNKNOWN_SHOWN = 3
 
 
 # --------------------------------------------------------------------------------------------
-# Lines
-
-
-@dataclass(frozen=True)
-class _Line:
-    first: int
-    last: int
-    raw: str
-    """The line as it stood (re-joined when wrapped), trailing whitespace removed."""
-    text: str
-    """``raw`` without indentation, no-break spaces made plain."""
-    complete: bool
-    """False when the file ends inside this line."""
-
-    @property
-    def where(self) -> str:
-        return f"line {self.first}" if self.first == self.last else f"lines {self.first}-{self.last}"
-
-
-@dataclass(frozen=True)
-class _Item:
-    kind: str
-    value: str = ""
-    label: str = ""
-
-
-def _normalise(text: str) -> str:
-    return text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _clean(row: str) -> str:
-    return row.replace("\u00a0", " ").replace("\u202f", " ").strip()
-
-
-def _split_lines(text: str) -> tuple[list[_Line], list[str]]:
-    text = _normalise(text).removeprefix("\ufeff")
-    ends_with_break = text.endswith("\n")
-    rows = text.split("\n")
-    if ends_with_break:
-        rows.pop()
-    notes: list[str] = []
-    lines: list[_Line] = []
-    index = 0
-    while index < len(rows):
-        parts = [rows[index]]
-        last = index
-        width = _wrap_width(rows[last])
-        while width and last + 1 < len(rows) and _continues(rows[last + 1]):
-            following = rows[last + 1]
-            if len(rows[last]) == width - 1 and not following.startswith(" "):
-                parts.append(" ")  # the copy trimmed the space that ended the row
-            parts.append(following)
-            last += 1
-            width = _wrap_width(following)
-        joined = "".join(parts)
-        complete = ends_with_break or last < len(rows) - 1
-        line = _Line(index + 1, last + 1, joined.rstrip(), _clean(joined), complete)
-        if last > index:
-            notes.append(f"{line.where}: re-joined a line that was hard-wrapped at "
-                         f"{_wrap_width(rows[index])} columns")
-        lines.append(line)
-        index = last + 1
-    return lines, notes
-
-
-def _wrap_width(row: str) -> int:
-    if not row.strip():
-        return 0
-    for width in WRAP_WIDTHS:
-        if len(row) in (width, width - 1):
-            return width
-    return 0
-
-
-def _continues(row: str) -> bool:
-    text = _clean(row)
-    return bool(text) and _classify(text) is None and not _COMMAND.match(text)
-
-
-def _classify(text: str) -> _Item | None:
-    """What an English slmgr line is, or None for a line slmgr does not print."""
-    if not text:
-        return _Item("blank")
-    kind = _SENTENCES.get(text)
-    if kind:
-        return _Item(kind)
-    for prefix, kind in _PREFIXES:
-        if text.startswith(prefix):
-            return _Item(kind, text)
-    if text.startswith("Error"):
-        return _classify_error(text)
-    if text.startswith("Activating ") and _ACTIVATING.fullmatch(text):
-        return _Item("activating", text)
-    for pattern, _status in _XPR:
-        if pattern.fullmatch(text):
-            return _Item("xpr", text)
-    colon = text.find(":")
-    if colon > 0 and text[:colon + 1] not in _LABELS:
-        rest = text[colon + 1:].strip()
-        if rest and any(pattern.fullmatch(rest) for pattern, _status in _XPR):
-            return _Item("xpr", rest, text[:colon].strip())  # "<Name>: <status>" on one line
-    if colon > 0:
-        label = text[: colon + 1]
-        kind = _LABELS.get(label)
-        if kind:
-            return _Item(kind, text[colon + 1:].strip(), label)
-    if _COMMAND.match(text):
-        return _Item("command", text)
-    return None
-
-
-def _classify_error(text: str) -> _Item | None:
-    if _ERROR_CODE.fullmatch(text) or _ERROR_OCCURRED.fullmatch(text):
-        return _Item("error", text)
-    match = _ERROR_TEXT.fullmatch(text)
-    if match and match.group("text").startswith(_KNOWN_UNCODED_ERRORS):
-        return _Item("error", text)
-    if match:
-        return _Item("error_other", text)
-    return None
-
-
-# --------------------------------------------------------------------------------------------
-# Drafts (mutable while reading, frozen at the end)
+# A product block while it is read
 
 
 @dataclass
-class _AdDraft:
-    object_name: str | None = None
-    object_dn: str | None = None
-    csvlk_pid: str | None = None
-    csvlk_sku_id: uuid.UUID | None = None
+class _Block:
+    """One product block: the model's values (one :class:`Draft` per model) and what the reader
+    needs to know about the block itself."""
 
-
-@dataclass
-class _KmsDraft:
-    cmid: str | None = None
-    registered_host: str | None = None
-    registered_port: int | None = None
-    discovered_host: str | None = None
-    discovered_port: int | None = None
-    host_ip: str | None = None
-    host_pid: str | None = None
-    lookup_domain: str | None = None
-    activation_interval: int | None = None
-    renewal_interval: int | None = None
-    host_caching: bool | None = None
-
-
-@dataclass
-class _ProductDraft:
     origin: str
     """``block`` (/dlv, /dli), ``ato`` or ``xpr``."""
-    name: str | None = None
-    description: str | None = None
-    product_key_channel: str | None = None
-    activation_id: uuid.UUID | None = None
-    application_id: uuid.UUID | None = None
-    extended_pid: str | None = None
-    partial_product_key: str | None = None
-    license_status: LicenseStatus | None = None
-    license_status_reason: int | None = None
-    grace_minutes: int | None = None
-    vl_activation_type_enabled: ActivationType | None = None
-    ad: _AdDraft | None = None
-    kms: _KmsDraft | None = None
-    token: bool = False
-    is_kms_host: bool = False
-    kms_host: dict[str, Any] = field(default_factory=dict)
+    model: Draft[ProductStatus] = field(default_factory=lambda: Draft(ProductStatus))
+    ad: Draft[AdActivation] | None = None
+    kms: Draft[KmsClient] | None = None
+    kms_host: Draft[KmsHost] | None = None
     requests_by_status: list[tuple[str, int]] = field(default_factory=list)
-    has_validation_url: bool = False
+    token: bool = False
     activated: bool = False
     not_in_use: bool = False
     verbose: bool = False
@@ -515,11 +135,14 @@ class _ProductDraft:
     foreign_lines: int = 0
     evidence: list[Evidence] = field(default_factory=list)
 
+    @property
+    def unused(self) -> bool:
+        """A licence without a key (``This license is not in use.``)."""
+        return self.not_in_use and self.model.partial_product_key is None
+
     def build(self) -> ProductStatus:
-        channel = None
-        if self.description:
-            match = _CHANNEL.search(self.description)
-            channel = match.group("channel") if match else None
+        description = self.model.description
+        match = CHANNEL.search(description) if description else None
         vl_type = None
         if self.ad is not None:
             vl_type = ActivationType.AD
@@ -527,44 +150,20 @@ class _ProductDraft:
             vl_type = ActivationType.TOKEN
         elif self.kms is not None:
             vl_type = ActivationType.KMS
-        status = self.license_status
+        status = self.model.license_status
         if status is None and self.activated:
             status = LicenseStatus.LICENSED
-        return ProductStatus(
-            name=self.name,
-            description=self.description,
-            channel=channel,
-            product_key_channel=self.product_key_channel,
-            activation_id=self.activation_id,
-            application_id=self.application_id,
-            extended_pid=self.extended_pid,
-            partial_product_key=self.partial_product_key,
+        return self.model.build(
+            channel=match.group("channel") if match else None,
             license_status=status,
-            license_status_reason=self.license_status_reason,
-            grace_minutes=self.grace_minutes,
             vl_activation_type=vl_type,
-            vl_activation_type_enabled=self.vl_activation_type_enabled,
-            ad=AdActivation(**vars(self.ad)) if self.ad is not None else None,
-            kms=KmsClient(**vars(self.kms)) if self.kms is not None else None,
-            is_kms_host=self.is_kms_host,
-            kms_host=KmsHost(**self.kms_host, requests_by_status=tuple(self.requests_by_status))
-            if self.is_kms_host else None,
-            has_validation_url=self.has_validation_url,
+            ad=self.ad.build() if self.ad is not None else None,
+            kms=self.kms.build() if self.kms is not None else None,
+            is_kms_host=self.kms_host is not None,
+            kms_host=self.kms_host.build(requests_by_status=tuple(self.requests_by_status))
+            if self.kms_host is not None else None,
             evidence=tuple(self.evidence),
         )
-
-
-@dataclass
-class _AoDraft:
-    name: str | None = None
-    activation_id: uuid.UUID | None = None
-    partial_product_key: str | None = None
-    extended_pid: str | None = None
-    dn: str | None = None
-
-    def build(self) -> AoListEntry:
-        return AoListEntry(self.name, self.activation_id, self.partial_product_key,
-                           self.extended_pid, self.dn)
 
 
 # --------------------------------------------------------------------------------------------
@@ -572,24 +171,24 @@ class _AoDraft:
 
 
 class _Reader:
-    def __init__(self, source: str, lines: list[_Line], notes: list[str]) -> None:
+    def __init__(self, source: str, lines: list[Line], notes: list[str]) -> None:
         self.source = source
         self.lines = lines
         self.notes = notes
-        self.blocks: list[_ProductDraft] = []
-        self.others: list[_ProductDraft] = []
-        self.product: _ProductDraft | None = None
+        self.blocks: list[_Block] = []
+        self.others: list[_Block] = []
+        self.product: _Block | None = None
         self.section = "none"
         self.service_version: str | None = None
         self.ao_seen = False
-        self.ao_entries: list[_AoDraft] | None = None
-        self.ao_entry: _AoDraft | None = None
+        self.ao_entries: list[Draft[AoListEntry]] | None = None
+        self.ao_entry: Draft[AoListEntry] | None = None
         self.ao_unsupported = False
         self.ao_said_none = False
         self.errors: list[ReportedError] = []
-        self.unknown: list[_Line] = []
+        self.unknown: list[Line] = []
         self.command_format: str | None = None
-        self.pending_name: _Line | None = None
+        self.pending_name: Line | None = None
         self.saw_activating = False
         self.saw_xpr = False
         self.implicit_used = False
@@ -600,7 +199,7 @@ class _Reader:
         if text not in self.notes:
             self.notes.append(text)
 
-    def evidence(self, line: _Line) -> Evidence:
+    def evidence(self, line: Line) -> Evidence:
         return Evidence(self.source, line.where, line.raw)
 
     def flush(self) -> None:
@@ -608,15 +207,15 @@ class _Reader:
         self.section = "none"
         self.ao_entry = None
 
-    def start_product(self, origin: str, line: _Line) -> _ProductDraft:
+    def start_product(self, origin: str, line: Line) -> _Block:
         self.flush()
-        product = _ProductDraft(origin)
+        product = _Block(origin)
         (self.blocks if origin == "block" else self.others).append(product)
         self.product = product
         self.section = "product" if origin == "block" else origin
         return product
 
-    def assign(self, target: Any, attr: str, value: object, line: _Line, label: str) -> None:
+    def assign(self, target: Any, attr: str, value: object, line: Line, label: str) -> None:
         old = getattr(target, attr)
         if old is not None and old != value:
             self.note(f"{line.where}: a second '{label}' in one block ({line.text!r}); the first "
@@ -628,7 +227,7 @@ class _Reader:
                 product.evidence and product.evidence[-1].where == line.where):
             product.evidence.append(self.evidence(line))
 
-    def need_product(self, line: _Line) -> _ProductDraft | None:
+    def need_product(self, line: Line) -> _Block | None:
         if self.product is None and self.section != "aolist" and not self.implicit_used:
             # An excerpt that starts below the Name line: its lines are one product's.
             self.implicit_used = True
@@ -639,14 +238,14 @@ class _Reader:
             self.note(f"{line.where}: {line.text!r} outside a product block; not used")
         return self.product
 
-    def incomplete(self, line: _Line, what: str) -> None:
+    def incomplete(self, line: Line, what: str) -> None:
         self.note(f"{line.where}: the file ends inside this line; its {what} was not used")
 
     # -- main loop ----------------------------------------------------------------------------
 
     def run(self) -> None:
         for line in self.lines:
-            item = _classify(line.text)
+            item = classify(line.text)
             if item is None:
                 self.unknown_line(line)
                 continue
@@ -661,7 +260,7 @@ class _Reader:
                 self.kms_field(line, item)
         self.finish()
 
-    def unknown_line(self, line: _Line) -> None:
+    def unknown_line(self, line: Line) -> None:
         self.unknown.append(line)
         if self.product is not None and ":" in line.text:
             self.product.foreign_lines += 1
@@ -669,28 +268,28 @@ class _Reader:
 
     # -- structure ----------------------------------------------------------------------------
 
-    def on_blank(self, line: _Line, item: _Item) -> None:
+    def on_blank(self, line: Line, item: Item) -> None:
         return
 
-    def on_ignored(self, line: _Line, item: _Item) -> None:
+    def on_ignored(self, line: Line, item: Item) -> None:
         return
 
-    def on_banner(self, line: _Line, item: _Item) -> None:
+    def on_banner(self, line: Line, item: Item) -> None:
         self.flush()
 
-    def on_command(self, line: _Line, item: _Item) -> None:
+    def on_command(self, line: Line, item: Item) -> None:
         self.flush()
-        match = _COMMAND_SWITCH.search(line.text)
+        match = COMMAND_SWITCH.search(line.text)
         if match and self.command_format is None:
             self.command_format = "slmgr-" + match.group(1).lower()
 
-    def on_warning(self, line: _Line, item: _Item) -> None:
+    def on_warning(self, line: Line, item: Item) -> None:
         self.note(f"{line.where}: slmgr printed {line.text!r}")
 
-    def on_error_other(self, line: _Line, item: _Item) -> None:
+    def on_error_other(self, line: Line, item: Item) -> None:
         self.on_error(line, item)
 
-    def on_service_version(self, line: _Line, item: _Item) -> None:
+    def on_service_version(self, line: Line, item: Item) -> None:
         self.flush()
         if not line.complete:
             self.incomplete(line, "service version")
@@ -700,28 +299,28 @@ class _Reader:
             return
         self.service_version = item.value or None
 
-    def on_name(self, line: _Line, item: _Item) -> None:
+    def on_name(self, line: Line, item: Item) -> None:
         product = self.start_product("block", line)
         if not line.complete:
             self.incomplete(line, "product name")
             return
-        self.assign(product, "name", item.value or None, line, "Name")
+        self.assign(product.model, "name", item.value or None, line, "Name")
 
-    def on_ao_header(self, line: _Line, item: _Item) -> None:
+    def on_ao_header(self, line: Line, item: Item) -> None:
         self.flush()
         self.section = "aolist"
         self.ao_seen = True
         if self.ao_entries is None:
             self.ao_entries = []
 
-    def on_ao_none(self, line: _Line, item: _Item) -> None:
+    def on_ao_none(self, line: Line, item: Item) -> None:
         self.flush()
         self.ao_seen = True
         self.ao_said_none = True
         if self.ao_entries is None:
             self.ao_entries = []
 
-    def on_ao_schema(self, line: _Line, item: _Item) -> None:
+    def on_ao_schema(self, line: Line, item: Item) -> None:
         self.flush()
         self.ao_seen = True
         self.ao_unsupported = True
@@ -729,23 +328,23 @@ class _Reader:
         if self.ao_entries is None:
             self.ao_entries = []
 
-    def on_activating(self, line: _Line, item: _Item) -> None:
-        match = _ACTIVATING.fullmatch(line.text)
+    def on_activating(self, line: Line, item: Item) -> None:
+        match = ACTIVATING.fullmatch(line.text)
         assert match is not None
         self.saw_activating = True
         product = self.start_product("ato", line)
-        product.name = match.group("name")
-        product.activation_id = uuid.UUID(match.group("id"))
+        product.model.name = match.group("name")
+        product.model.activation_id = uuid.UUID(match.group("id"))
         product.evidence.append(self.evidence(line))
 
-    def on_activated(self, line: _Line, item: _Item) -> None:
+    def on_activated(self, line: Line, item: Item) -> None:
         if self.product is not None and self.product.origin == "ato":
             self.product.activated = True
             self.product.evidence.append(self.evidence(line))
         else:
             self.note(f"{line.where}: slmgr printed {line.text!r}")
 
-    def on_xpr(self, line: _Line, item: _Item) -> None:
+    def on_xpr(self, line: Line, item: Item) -> None:
         status, date = _xpr_status(item.value if item.label else line.text)
         name_line = self.pending_name
         self.pending_name = None
@@ -758,18 +357,18 @@ class _Reader:
         self.saw_xpr = True
         product = self.start_product("xpr", line)
         if name_line is not None:
-            product.name = name_line.text[:-1].strip() or None
+            product.model.name = name_line.text[:-1].strip() or None
             product.evidence.append(self.evidence(name_line))
         elif item.label:
-            product.name = item.label
-        product.license_status = status
+            product.model.name = item.label
+        product.model.license_status = status
         product.evidence.append(self.evidence(line))
         if date is not None:
             cut = "" if line.complete else " (the file ends inside this line: the date may be cut)"
-            self.note(f"{line.where}: /xpr end date for {product.name or 'a product'}: {date} "
+            self.note(f"{line.where}: /xpr end date for {product.model.name or 'a product'}: {date} "
                       f"(kept as text){cut}")
 
-    def on_error(self, line: _Line, item: _Item) -> None:
+    def on_error(self, line: Line, item: Item) -> None:
         hresult, text = _error_code(line.text)
         if hresult is None:
             self.note(f"{line.where}: {line.text!r} is not an slmgr error line; not used")
@@ -786,27 +385,27 @@ class _Reader:
 
     # -- product blocks -----------------------------------------------------------------------
 
-    def on_ad_header(self, line: _Line, item: _Item) -> None:
+    def on_ad_header(self, line: Line, item: Item) -> None:
         product = self.need_product(line)
         if product is None:
             self.section = "orphan"
             return
         self.section = "ad"
         if product.ad is None:
-            product.ad = _AdDraft()
+            product.ad = Draft(AdActivation)
         product.evidence.append(self.evidence(line))
 
-    def on_kms_header(self, line: _Line, item: _Item) -> None:
+    def on_kms_header(self, line: Line, item: Item) -> None:
         product = self.need_product(line)
         if product is None:
             self.section = "orphan"
             return
         self.section = "kms"
         if product.kms is None:
-            product.kms = _KmsDraft()
+            product.kms = Draft(KmsClient)
         product.evidence.append(self.evidence(line))
 
-    def on_token_header(self, line: _Line, item: _Item) -> None:
+    def on_token_header(self, line: Line, item: Item) -> None:
         product = self.need_product(line)
         if product is None:
             return
@@ -814,21 +413,21 @@ class _Reader:
         product.token = True
         product.evidence.append(self.evidence(line))
 
-    def on_recent(self, line: _Line, item: _Item) -> None:
+    def on_recent(self, line: Line, item: Item) -> None:
         return
 
-    def on_kms_host(self, line: _Line, item: _Item) -> None:
+    def on_kms_host(self, line: Line, item: Item) -> None:
         product = self.need_product(line)
         if product is None:
             return
         self.section = "kms_host"
-        if not product.is_kms_host:
-            product.is_kms_host = True
+        if product.kms_host is None:
+            product.kms_host = Draft(KmsHost)
         product.evidence.append(self.evidence(line))
         text = line.text
         values = product.kms_host
         if text.startswith("DNS publishing "):
-            values["dns_publishing"] = text.endswith("enabled")
+            values.dns_publishing = text.endswith("enabled")
             return
         label, _sep, value = text.partition(":")
         value = value.strip()
@@ -840,44 +439,46 @@ class _Reader:
         attr = _KMS_HOST_NUMBERS.get(label)
         if attr is not None:
             if value.isdigit() and line.complete:
-                values.setdefault(attr, int(value))
+                if not values.is_set(attr):
+                    setattr(values, attr, int(value))
             elif value:
                 self.note(f"{line.where}: {label} {value!r} is not a number; not used")
-        elif label == "KMS priority" and line.complete and value in ("Normal", "Low"):
-            values.setdefault("priority", value)
+        elif label == "KMS priority" and line.complete and value in ("Normal", "Low") \
+                and not values.is_set("priority"):
+            values.priority = value
 
-    def on_url(self, line: _Line, item: _Item) -> None:
+    def on_url(self, line: Line, item: Item) -> None:
         product = self.need_product(line)
         if product is None:
             return
         product.verbose = True
-        if not product.has_validation_url:
-            product.has_validation_url = True
+        if not product.model.has_validation_url:
+            product.model.has_validation_url = True
             product.evidence.append(self.evidence(line))
 
-    def on_installation_id(self, line: _Line, item: _Item) -> None:
+    def on_installation_id(self, line: Line, item: Item) -> None:
         if self.product is not None:
             self.product.verbose = True
             self.product.core_lines += 1
 
-    def on_not_in_use(self, line: _Line, item: _Item) -> None:
+    def on_not_in_use(self, line: Line, item: Item) -> None:
         product = self.need_product(line)
         if product is None:
             return
         product.core_lines += 1
         product.not_in_use = True
         product.evidence.append(self.evidence(line))
-        if product.partial_product_key is not None:
+        if product.model.partial_product_key is not None:
             self.note(f"{line.where}: 'This license is not in use.' after a partial product key")
 
-    def product_field(self, line: _Line, item: _Item) -> None:
+    def product_field(self, line: Line, item: Item) -> None:
         if self.section == "aolist" and item.kind in ("activation_id", "partial_product_key"):
             self.ao_field(line, item)
             return
         product = self.need_product(line)
         if product is None:
             return
-        if item.kind in _CORE_KINDS:
+        if item.kind in CORE_KINDS:
             product.core_lines += 1
         if item.kind in ("activation_id", "application_id", "extended_pid", "product_key_channel"):
             product.verbose = True
@@ -888,55 +489,55 @@ class _Reader:
             if not line.complete:
                 self.incomplete(line, "description")
                 return
-            self.assign(product, "description", value or None, line, label)
+            self.assign(product.model, "description", value or None, line, label)
         elif kind == "product_key_channel":
             if not line.complete:
                 self.incomplete(line, "product key channel")
                 return
-            self.assign(product, "product_key_channel", value or None, line, label)
+            self.assign(product.model, "product_key_channel", value or None, line, label)
         elif kind in ("activation_id", "application_id"):
             guid = self.guid(line, value, label)
             if guid is not None:
-                self.assign(product, kind, guid, line, label)
+                self.assign(product.model, kind, guid, line, label)
         elif kind == "extended_pid":
             pid = self.epid(line, value, label)
             if pid is not None:
-                self.assign(product, "extended_pid", pid, line, label)
+                self.assign(product.model, "extended_pid", pid, line, label)
         elif kind == "partial_product_key":
             key = self.partial_key(line, value, label)
             if key is not None:
-                self.assign(product, "partial_product_key", key, line, label)
+                self.assign(product.model, "partial_product_key", key, line, label)
         elif kind == "license_status":
-            if value not in _LICENSE_STATUS and not line.complete:
+            if value not in LICENSE_STATUS and not line.complete:
                 self.incomplete(line, "License Status")
                 return
-            if value not in _LICENSE_STATUS:
+            if value not in LICENSE_STATUS:
                 self.note(f"{line.where}: License Status {value!r} is not a status slmgr prints "
                           "(cut or altered?); not used")
                 return
-            status = _LICENSE_STATUS[value]
+            status = LICENSE_STATUS[value]
             if status is None:
                 self.note(f"{line.where}: License Status: Unknown (a value outside 0-6)")
                 product.evidence.append(self.evidence(line))
                 return
-            self.assign(product, "license_status", status, line, label)
+            self.assign(product.model, "license_status", status, line, label)
         elif kind == "grace":
             self.grace(product, line, value, label)
         elif kind == "reason":
-            match = _REASON.fullmatch(value)
+            match = REASON.fullmatch(value)
             if not match:
                 self.note(f"{line.where}: Notification Reason {value!r} not understood; not used")
                 return
-            self.assign(product, "license_status_reason", int(match.group("hex"), 16), line, label)
+            self.assign(product.model, "license_status_reason", int(match.group("hex"), 16), line, label)
         elif kind == "activation_type":
-            enabled = _ACTIVATION_TYPES.get(value)
+            enabled = ACTIVATION_TYPES.get(value)
             if enabled is None:
                 self.note(f"{line.where}: Configured Activation Type {value!r} not understood")
                 return
-            self.assign(product, "vl_activation_type_enabled", enabled, line, label)
+            self.assign(product.model, "vl_activation_type_enabled", enabled, line, label)
 
-    def grace(self, product: _ProductDraft, line: _Line, value: str, label: str) -> None:
-        match = _GRACE.fullmatch(value)
+    def grace(self, product: _Block, line: Line, value: str, label: str) -> None:
+        match = GRACE.fullmatch(value)
         if not match:
             self.note(f"{line.where}: {label} {value!r} not understood (cut?); not used")
             return
@@ -947,18 +548,18 @@ class _Reader:
             minutes = max(0, (days - 1) * 1440 + 1) if days else 0
             self.note(f"{line.where}: the minutes of {label} are blanked; {days} day(s) read as "
                       f"at least {minutes} minutes")
-            self.assign(product, "grace_minutes", minutes, line, label)
+            self.assign(product.model, "grace_minutes", minutes, line, label)
             return
         minutes = int(match.group("min"))
         if days not in (minutes // 1440, math.ceil(minutes / 1440)):
             self.note(f"{line.where}: {minutes} minutes are not {days} days; the minutes were used")
-        self.assign(product, "grace_minutes", minutes, line, label)
+        self.assign(product.model, "grace_minutes", minutes, line, label)
 
     # -- AD block and /ao-list ----------------------------------------------------------------
 
-    def on_ao_name(self, line: _Line, item: _Item) -> None:
+    def on_ao_name(self, line: Line, item: Item) -> None:
         if self.section == "aolist":
-            self.ao_entry = _AoDraft()
+            self.ao_entry = Draft(AoListEntry)
             assert self.ao_entries is not None
             self.ao_entries.append(self.ao_entry)
             self.ao_value(line, "name", item.value, "Activation Object name")
@@ -968,7 +569,7 @@ class _Reader:
             if product.ad is None:
                 self.note(f"{line.where}: AD activation lines without the 'AD Activation client "
                           "information' header; read as that block")
-                product.ad = _AdDraft()
+                product.ad = Draft(AdActivation)
             self.section = "ad"
             self.ad_value(product.ad, line, "object_name", item.value, "Activation Object name")
             return
@@ -977,16 +578,16 @@ class _Reader:
         self.on_ao_header(line, item)
         self.on_ao_name(line, item)
 
-    def on_ao_dn(self, line: _Line, item: _Item) -> None:
+    def on_ao_dn(self, line: Line, item: Item) -> None:
         self.ad_or_ao(line, item, "object_dn", "dn")
 
-    def on_ao_pid(self, line: _Line, item: _Item) -> None:
+    def on_ao_pid(self, line: Line, item: Item) -> None:
         self.ad_or_ao(line, item, "csvlk_pid", "extended_pid")
 
-    def on_ao_activation_id(self, line: _Line, item: _Item) -> None:
+    def on_ao_activation_id(self, line: Line, item: Item) -> None:
         self.ad_or_ao(line, item, "csvlk_sku_id", None)
 
-    def ad_or_ao(self, line: _Line, item: _Item, ad_attr: str, ao_attr: str | None) -> None:
+    def ad_or_ao(self, line: Line, item: Item, ad_attr: str, ao_attr: str | None) -> None:
         label = item.label.rstrip(":")
         if self.section == "aolist" and ao_attr is not None:
             self.ao_value(line, ao_attr, item.value, label)
@@ -996,7 +597,7 @@ class _Reader:
             return
         self.note(f"{line.where}: {line.text!r} outside an AD activation block; not used")
 
-    def ad_value(self, ad: _AdDraft, line: _Line, attr: str, value: str, label: str) -> None:
+    def ad_value(self, ad: Draft[AdActivation], line: Line, attr: str, value: str, label: str) -> None:
         parsed: object
         if attr == "csvlk_sku_id":
             parsed = self.guid(line, value, label)
@@ -1010,11 +611,11 @@ class _Reader:
         if parsed is not None:
             self.assign(ad, attr, parsed, line, label)
 
-    def ao_field(self, line: _Line, item: _Item) -> None:
+    def ao_field(self, line: Line, item: Item) -> None:
         attr = "activation_id" if item.kind == "activation_id" else "partial_product_key"
         self.ao_value(line, attr, item.value, item.label.rstrip(":"))
 
-    def ao_value(self, line: _Line, attr: str, value: str, label: str) -> None:
+    def ao_value(self, line: Line, attr: str, value: str, label: str) -> None:
         entry = self.ao_entry
         if entry is None:
             self.note(f"{line.where}: {line.text!r} before any 'Activation Object name'; not used")
@@ -1036,14 +637,14 @@ class _Reader:
 
     # -- KMS client block ---------------------------------------------------------------------
 
-    def kms_field(self, line: _Line, item: _Item) -> None:
+    def kms_field(self, line: Line, item: Item) -> None:
         product = self.need_product(line)
         if product is None:
             return
         if product.kms is None:
             self.note(f"{line.where}: KMS client lines without the 'Key Management Service client "
                       "information' header; read as that block")
-            product.kms = _KmsDraft()
+            product.kms = Draft(KmsClient)
         kms = product.kms
         label = item.label.rstrip(":") or line.text
         value = item.value
@@ -1062,7 +663,7 @@ class _Reader:
                 return
             product.evidence.append(self.evidence(line))
         elif kind == "cmid":
-            if _GUID.fullmatch(value) is None:
+            if GUID.fullmatch(value) is None:
                 self.note(f"{line.where}: CMID {value!r} is not a GUID; not used")
                 return
             self.assign(kms, "cmid", value.strip("{}").lower(), line, label)
@@ -1071,7 +672,7 @@ class _Reader:
             if pid is not None:
                 self.assign(kms, "host_pid", pid, line, label)
         elif kind in ("kms_activation_interval", "kms_renewal_interval"):
-            match = _INTERVAL.fullmatch(value)
+            match = INTERVAL.fullmatch(value)
             if not match:
                 self.note(f"{line.where}: {label} {value!r} not understood; not used")
                 return
@@ -1097,8 +698,8 @@ class _Reader:
 
     # -- value checks -------------------------------------------------------------------------
 
-    def guid(self, line: _Line, value: str, label: str) -> uuid.UUID | None:
-        if _GUID.fullmatch(value):
+    def guid(self, line: Line, value: str, label: str) -> uuid.UUID | None:
+        if GUID.fullmatch(value):
             return uuid.UUID(value.strip("{}"))
         if line.complete:
             self.note(f"{line.where}: {label} {value!r} is not a GUID; not used")
@@ -1106,8 +707,8 @@ class _Reader:
             self.incomplete(line, label)
         return None
 
-    def epid(self, line: _Line, value: str, label: str) -> str | None:
-        if _EPID.fullmatch(value):
+    def epid(self, line: Line, value: str, label: str) -> str | None:
+        if EPID.fullmatch(value):
             return value
         if not line.complete:
             self.incomplete(line, label)
@@ -1117,8 +718,8 @@ class _Reader:
             return value
         return None
 
-    def partial_key(self, line: _Line, value: str, label: str) -> str | None:
-        if _PARTIAL_KEY.fullmatch(value):
+    def partial_key(self, line: Line, value: str, label: str) -> str | None:
+        if PARTIAL_KEY.fullmatch(value):
             return value
         if not line.complete:
             self.incomplete(line, label)
@@ -1144,9 +745,9 @@ class _Reader:
             self.note("the /ao-list output ends after its 'Activation Objects' header; the list "
                       "is unknown (truncated?)")
             self.ao_entries = None
-        unused = [p for p in self.blocks if p.not_in_use and p.partial_product_key is None]
+        unused = [p for p in self.blocks if p.unused]
         if unused:
-            names = "; ".join(p.name or "unnamed" for p in unused[:_MAX_UNKNOWN_SHOWN])
+            names = "; ".join(p.model.name or "unnamed" for p in unused[:_MAX_UNKNOWN_SHOWN])
             more = len(unused) - _MAX_UNKNOWN_SHOWN
             tail = f" and {more} more" if more > 0 else ""
             self.note(f"{len(unused)} licence(s) not in use (no product key) left out: "
@@ -1156,7 +757,7 @@ class _Reader:
                       "separately: the /dlv or /dli blocks describe the products")
 
     def report(self) -> ClientReport:
-        in_use = [p for p in self.blocks if not (p.not_in_use and p.partial_product_key is None)]
+        in_use = [p for p in self.blocks if not p.unused]
         products = in_use if self.blocks else self.others
         ao_list = None
         if self.ao_entries is not None:
@@ -1170,9 +771,9 @@ class _Reader:
             ao_list_unsupported_schema=self.ao_unsupported,
             errors=tuple(self.errors),
             notes=tuple(self.notes),
-            unused_licences=sum(1 for p in self.blocks if p.not_in_use and p.partial_product_key is None),
-            os_name=next((p.name for p in products if p.name and p.name.lower().startswith("windows")
-                          and not p.not_in_use), None),
+            unused_licences=sum(1 for p in self.blocks if p.unused),
+            os_name=next((p.model.name for p in products if not p.not_in_use
+                          and (p.model.name or "").lower().startswith("windows")), None),
         )
 
     def format(self) -> str:
@@ -1203,20 +804,20 @@ _KMS_FIELDS = frozenset({"cmid", "kms_lookup_domain", "kms_registered", "kms_dis
 
 
 def _xpr_status(text: str) -> tuple[LicenseStatus, str | None]:
-    for pattern, status in _XPR:
+    for pattern, status in XPR:
         match = pattern.fullmatch(text)
         if match:
             return status, match.groupdict().get("date")
-    raise AssertionError(text)  # only called for lines _classify found to be /xpr lines
+    raise AssertionError(text)  # only called for lines classify found to be /xpr lines
 
 
 def _error_code(text: str) -> tuple[int | None, str | None]:
-    match = _ERROR_CODE.fullmatch(text) or _ERROR_OCCURRED.fullmatch(text)
+    match = ERROR_CODE.fullmatch(text) or ERROR_OCCURRED.fullmatch(text)
     if match:
         groups = match.groupdict()
         number = int(groups["hex"], 16) if groups.get("hex") else int(groups["dec"])
         return number & 0xFFFFFFFF, (match.group("text") or "").strip() or None
-    plain = _ERROR_TEXT.fullmatch(text)
+    plain = ERROR_TEXT.fullmatch(text)
     if plain:
         return NO_HRESULT, plain.group("text").strip()
     return None, None
@@ -1236,127 +837,21 @@ def _host_port(value: str) -> tuple[str | None, int | None]:
 
 
 # --------------------------------------------------------------------------------------------
-# Language and shape
-
-
-@dataclass(frozen=True)
-class _Survey:
-    english: int
-    """English slmgr lines other than weak ones (Name:, banner, prompts)."""
-    english_core: int
-    localized: int
-    localized_language: str | None
-    shapes: int
-    """Kinds of slmgr values found behind unknown labels."""
-    wmi: bool
-
-
-def _survey(lines: list[_Line]) -> _Survey:
-    english = english_core = localized = 0
-    first_language: str | None = None
-    shapes: set[str] = set()
-    wmi = False
-    for line in lines:
-        item = _classify(line.text)
-        if item is not None:
-            if item.kind not in _WEAK_KINDS and item.kind not in ("blank", "error_other"):
-                english += 1
-            if item.kind in _CORE_KINDS:
-                english_core += 1
-            continue
-        label, value = _label_value(line.text)
-        if label is None:
-            continue
-        if label.replace(" ", "").lower() in _WMI_NAMES:
-            wmi = True
-        language = _localized_label(label)
-        if language is not None:
-            localized += 1
-            first_language = first_language or language
-        shape = _value_shape(value)
-        if shape:
-            shapes.add(shape)
-    return _Survey(english, english_core, localized, first_language, len(shapes), wmi)
-
-
-def _label_value(text: str) -> tuple[str | None, str]:
-    colon = text.find(":")
-    if colon <= 0 or colon > 60:
-        return None, ""
-    return text[:colon].strip(), text[colon + 1:].strip()
-
-
-def _localized_label(label: str) -> str | None:
-    key = label.lower().replace("\u2019", "'").replace("`", "'")
-    for language, labels in _LOCALIZED_LABELS.items():
-        if key in labels:
-            return language
-    return None
-
-
-def _value_shape(value: str) -> str | None:
-    if _GUID.fullmatch(value):
-        return "guid"
-    if _EPID.fullmatch(value):
-        return "epid"
-    if _PARTIAL_KEY.fullmatch(value) and any(ch.isdigit() for ch in value):
-        return "key"
-    if _CHANNEL.search(value) and re.search(r"Windows|Office", value):
-        return "channel"
-    if _EDITION.search(value):
-        return "edition"
-    return None
-
-
-def _guess_language(lines: list[_Line]) -> str | None:
-    words: list[str] = []
-    for line in lines:
-        if _classify(line.text) is not None:
-            continue
-        for pattern, language in _SCRIPTS:
-            if pattern.search(line.text):
-                return language
-        label, _value = _label_value(line.text)
-        part = label if label is not None else line.text
-        words.extend(re.findall(r"[^\W\d_]+", part.lower()))
-    best: str | None = None
-    best_score = 0
-    for language, vocabulary in _LANGUAGE_WORDS.items():
-        score = sum(1 for word in words if word in vocabulary)
-        if score > best_score:
-            best, best_score = language, score
-    return best
-
-
-def _foreign_reason(lines: list[_Line], language: str | None) -> str:
-    guess = language or _guess_language(lines)
-    if guess:
-        return f"slmgr output in an unsupported language (looks like {guess})"
-    return ("slmgr output in an unsupported language (no English slmgr labels; language not "
-            "recognised)")
-
-
-def _is_json_or_table(text: str) -> bool:
-    head = text.lstrip("\ufeff \t\n")[:1]
-    return head in ("{", "[", "<")
-
-
-# --------------------------------------------------------------------------------------------
 # Public API
 
 
 def sniff_slmgr(text: str) -> bool:
     """True when ``text`` looks like slmgr.vbs output: English labels, or slmgr-shaped output
     in another UI language (which :func:`read_slmgr` then refuses, naming the language)."""
-    if _is_json_or_table(text):
+    if is_json_or_table(text):
         return False
-    lines, _notes = _split_lines(text[:1_000_000])
-    survey = _survey(lines)
-    if survey.english > 0:
+    lines, _notes = split_lines(text[:1_000_000])
+    found = survey(lines)
+    if found.english > 0:
         return True
-    if survey.wmi:
+    if found.wmi:
         return False
-    return (survey.localized > 0 and survey.shapes >= 1) or survey.shapes >= 2
+    return (found.localized > 0 and found.shapes >= 1) or found.shapes >= 2
 
 
 def read_slmgr(text: str, source: str) -> ClientReport:
@@ -1368,18 +863,18 @@ def read_slmgr(text: str, source: str) -> ClientReport:
     """
     if not text.strip():
         raise UnreadableReport("empty file")
-    lines, notes = _split_lines(text)
-    survey = _survey(lines)
-    if survey.english == 0:
-        if not survey.wmi and (survey.localized > 0 or survey.shapes >= 2):
-            raise UnreadableReport(_foreign_reason(lines, survey.localized_language))
+    lines, notes = split_lines(text)
+    found = survey(lines)
+    if found.english == 0:
+        if not found.wmi and (found.localized > 0 or found.shapes >= 2):
+            raise UnreadableReport(foreign_reason(lines, found.localized_language))
         raise UnreadableReport("no slmgr output found (expected the output of slmgr /dlv, /dli, "
                                "/ao-list, /ato or /xpr in English)")
-    if survey.localized > 0 and survey.localized >= survey.english_core:
-        raise UnreadableReport(_foreign_reason(lines, survey.localized_language))
+    if found.localized > 0 and found.localized >= found.english_core:
+        raise UnreadableReport(foreign_reason(lines, found.localized_language))
     reader = _Reader(source, lines, notes)
     reader.run()
     for product in reader.blocks:
         if product.core_lines == 0 and product.foreign_lines > 0:
-            raise UnreadableReport(_foreign_reason(lines, survey.localized_language))
+            raise UnreadableReport(foreign_reason(lines, found.localized_language))
     return reader.report()
