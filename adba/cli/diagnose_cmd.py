@@ -90,7 +90,8 @@ def _run(reports: list[str], snapshot: Path | None, ldif: Path | None, demo: boo
          product_db: Path | None, warn_days: int, verbose: bool) -> dict[str, Any]:
     from adba.adapters.catalog_file import load_catalog
     from adba.adapters.hresults_file import load_knowledge_base
-    from adba.adapters.reports import expand_inputs, read_report
+    from adba.adapters.kms_emulators_file import packaged_emulator_list
+    from adba.adapters.reports import expand_inputs, read_reports
     from adba.cli import app as app_module
     from adba.cli.sources import load_forest
     from adba.core.client import ClientReport, UnreadableReport
@@ -107,7 +108,7 @@ def _run(reports: list[str], snapshot: Path | None, ldif: Path | None, demo: boo
     unreadable: list[tuple[str, str, int | None]] = []
     for item in inputs:
         try:
-            read.append(read_report(item))
+            read.extend(read_reports(item))
         except UnreadableReport as exc:
             unreadable.append((item.name, exc.reason, exc.line))
     if not read:
@@ -121,7 +122,8 @@ def _run(reports: list[str], snapshot: Path | None, ldif: Path | None, demo: boo
                                  progress=progress)
     now = datetime.now(UTC)
     correlator = Correlator(data, catalog, Explainer(lambda code: describe_code(knowledge, code)),
-                            DiagnoseOptions(warn_days=warn_days, now=now))
+                            DiagnoseOptions(warn_days=warn_days, now=now),
+                            packaged_emulator_list())
     per_report = [(report, correlator.diagnose(report)) for report in read]
     findings = [f for _r, diags in per_report for d in diags for f in d.diagnoses]
     findings += [unreadable_finding(name, f"line {line}: {reason}" if line else reason)
@@ -135,7 +137,7 @@ def _emit(result: dict[str, Any], fmt: Any, output: Path | None, fail_on: Any) -
 
     from adba.cli.app import OutputFormat, _write
     from adba.cli.exit_codes import STATUS, exit_code_for
-    from adba.cli.render_json import dumps, envelope, forest_data_json
+    from adba.cli.render_json import diagnose_report_json, dumps, envelope, forest_data_json
     from adba.cli.render_text import render_diagnose
 
     findings = result["findings"]
@@ -144,7 +146,8 @@ def _emit(result: dict[str, Any], fmt: Any, output: Path | None, fail_on: Any) -
         forest = forest_data_json(result["data"])
         payload = {
             "forest_source": forest["source"],
-            "reports": [_report_json(r, diags) for r, diags in result["reports"]],
+            "reports": [diagnose_report_json(r, diags)
+                        for r, diags in result["reports"]],
             "unreadable": [{"source": n, "reason": reason, "line": line}
                            for n, reason, line in result["unreadable"]],
             "summary": _summary(result),
@@ -170,20 +173,3 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
             "reports_unreadable": len(result["unreadable"]),
             "products": sum(len(d) for _r, d in result["reports"]),
             "by_diagnosis": dict(sorted(by.items()))}
-
-
-def _report_json(report: Any, diags: Any) -> dict[str, Any]:
-    return {
-        "source": report.source, "format": report.format, "computer": report.computer,
-        "domain": report.domain, "os_build": report.os_build,
-        "products": [{
-            "name": d.product.name,
-            "activation_id": str(d.product.activation_id) if d.product.activation_id else None,
-            "channel": d.product.product_key_channel or d.product.channel,
-            "partial_product_key": d.product.partial_product_key,
-            "state": d.state,
-            "grace_minutes": d.product.grace_minutes,
-            "diagnoses": [f.rule_id for f in d.diagnoses],
-        } for d in diags],
-        "notes": list(report.notes),
-    }

@@ -8,8 +8,11 @@ from typing import Any
 
 from adba import __version__
 from adba.core.catalog import Catalog
+from adba.core.client import ClientReport, KmsHost
 from adba.core.coverage import CoverageReport
+from adba.core.diagnose import OFFICE_APPS, ProductDiagnosis, machine_name
 from adba.core.findings import Finding
+from adba.core.kms import HostEpid, KmsClientView, threshold_text
 from adba.core.models import ActivationObject, ContainerInfo, ForestData
 from adba.core.phone_ids import split_confirmation_id, split_installation_id
 from adba.core.rules.acl import describe
@@ -184,4 +187,86 @@ def coverage_json(report: CoverageReport) -> dict[str, Any]:
              "covered_by": list(r.covered_by), "uncovered_machines": list(r.uncovered_machines),
              "uncovered_not_listed": r.uncovered_not_listed}
             for r in report.families],
+    }
+
+
+# ---------------------------------------------------------------------------------- diagnose
+def host_epid_json(epid: HostEpid | None) -> dict[str, Any] | None:
+    """A KMS host's ePID, its fields and the CSVLK(s) its group and key serial belong to."""
+    if epid is None:
+        return None
+    pid = epid.parsed
+    return {
+        "raw": epid.raw,
+        "parsed": pid is not None,
+        "platform_id": pid.platform_id if pid else None,
+        "group_id": pid.group_id if pid else None,
+        "key_serial": pid.key_serial if pid else None,
+        "host_build": pid.build if pid else None,
+        "activation_date": pid.activation_date.isoformat() if pid and pid.activation_date
+        else None,
+        "csvlks": [{"sku_id": str(c.sku_id), "name": c.name} for c in epid.csvlks],
+        "matches_csvlk": bool(epid.csvlks),
+        "group_known": epid.group_known,
+        "problems": [{"code": p.code, "message": p.message} for p in epid.problems],
+        "listed_as_emulator": [s.cite for s in epid.listed.sources] if epid.listed else [],
+    }
+
+
+def kms_client_json(view: KmsClientView | None) -> dict[str, Any] | None:
+    """The KMS-client block of a product, decoded."""
+    if view is None:
+        return None
+    return {
+        "host": view.host, "port": view.port, "found_by": view.found_by,
+        "lookup_domain": view.lookup_domain, "ip": view.ip,
+        "host_epid": host_epid_json(view.host_epid),
+        "activation_interval_minutes": view.activation_interval,
+        "renewal_interval_minutes": view.renewal_interval,
+        "host_caching": view.host_caching, "cmid": view.cmid,
+        "host_listed_as_emulator": [s.cite for s in view.listed_host.sources]
+        if view.listed_host else [],
+    }
+
+
+def kms_host_json(block: KmsHost | None, office: bool = False) -> dict[str, Any] | None:
+    """A KMS host's counters and settings, with what its count activates."""
+    if block is None:
+        return None
+    return {
+        "current_count": block.current_count,
+        "activates": threshold_text(block.current_count, office),
+        "listening_port": block.listening_port,
+        "dns_publishing": block.dns_publishing,
+        "priority": block.priority,
+        "total_requests": block.total_requests,
+        "failed_requests": block.failed_requests,
+        "requests_by_status": {label: n for label, n in block.requests_by_status},
+    }
+
+
+def diagnose_report_json(report: ClientReport, diags: list[ProductDiagnosis]) -> dict[str, Any]:
+    """One report of ``adba diagnose``: the machine, when it was taken, each product."""
+    return {
+        "source": report.source, "machine": machine_name(report), "format": report.format,
+        "computer": report.computer, "computer_aliases": list(report.computer_aliases),
+        "domain": report.domain, "os_name": report.os_name or report.os_caption,
+        "os_build": report.os_build, "collected_at": _time(report.collected_at),
+        "kms_host_service": kms_host_json(report.kms_host_service),
+        "products": [{
+            "name": d.product.name,
+            "kind": d.kind.value,
+            "activation_id": str(d.product.activation_id) if d.product.activation_id else None,
+            "channel": d.product.product_key_channel or d.product.channel,
+            "partial_product_key": d.product.partial_product_key,
+            "state": d.state,
+            "grace_minutes": d.product.grace_minutes,
+            "as_of": _time(d.as_of),
+            "evaluation_end": d.product.evaluation_end,
+            "kms_client": kms_client_json(d.kms_client),
+            "kms_host": kms_host_json(d.kms_host, d.product.application_id in OFFICE_APPS),
+            "kms_host_epid": host_epid_json(d.kms_host_epid),
+            "diagnoses": [f.rule_id for f in d.diagnoses],
+        } for d in diags],
+        "notes": list(report.notes),
     }

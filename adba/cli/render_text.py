@@ -255,15 +255,65 @@ def render_coverage(console: Console, data: ForestData, report: CoverageReport |
                            f"exit code {exit_code}"))
 
 
+def _kms_client_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for _report, diags in result["reports"]:
+        for d in diags:
+            v = d.kms_client
+            if v is None or not (v.host or v.host_epid or v.ip):
+                continue
+            epid = v.host_epid
+            if epid is None:
+                epid_text = "—"
+            elif epid.csvlks:
+                epid_text = f"{epid.raw}\n{epid.csvlk_names}"
+            else:
+                epid_text = f"{epid.raw}\n[red]matches no CSVLK[/red]"
+            host = escape(v.host_text)
+            if v.listed_host is not None:
+                host += "\n[red]listed as a public KMS emulator[/red]"
+            rows.append((escape(d.computer), escape(d.product.name or "—"), host,
+                         escape(v.ip or "—"), epid_text if epid is None else
+                         epid_text.replace(epid.raw, escape(epid.raw)),
+                         escape(v.intervals_text), v.caching_text))
+    return rows
+
+
+def _kms_host_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
+    from adba.core.diagnose import OFFICE_APPS
+    from adba.core.kms import host_requests_text, threshold_text
+
+    rows: list[tuple[str, ...]] = []
+    for _report, diags in result["reports"]:
+        for d in diags:
+            h = d.kms_host
+            if h is None:
+                continue
+            office = d.product.application_id in OFFICE_APPS
+            count = "—" if h.current_count is None else \
+                f"{h.current_count}\n[dim]{escape(threshold_text(h.current_count, office))}[/dim]"
+            dns = {True: "enabled", False: "disabled", None: "—"}[h.dns_publishing]
+            csvlk = "—"
+            if d.kms_host_epid is not None:
+                csvlk = escape(d.kms_host_epid.csvlk_names if d.kms_host_epid.csvlks
+                               else "matches no CSVLK")
+            rows.append((escape(d.computer), escape(d.product.name or "—"), csvlk, count,
+                         str(h.listening_port or "—"), dns, escape(h.priority or "—"),
+                         escape(host_requests_text(h))))
+    return rows
+
+
 def render_diagnose(console: Console, result: dict[str, Any], summary: dict[str, Any],
                     exit_code: int) -> None:
-    """Fleet table, summary by diagnosis, unreadable reports, then per-machine details."""
+    """Fleet table, KMS clients and hosts, summary by diagnosis, unreadable reports, then the
+    findings."""
     console.print(Text(f"adba {__version__} — ADBA diagnosis", style="bold"))
     console.print(Text("forest: ").append(source_line(result["data"])))
     console.print()
     table = Table(title="Clients", title_justify="left")
     table.add_column("Machine", overflow="fold")
     table.add_column("Product", overflow="fold")
+    table.add_column("Key")
     table.add_column("State")
     table.add_column("Diagnosis", overflow="fold")
     for _report, diags in result["reports"]:
@@ -273,8 +323,28 @@ def render_diagnose(console: Console, result: dict[str, Any], summary: dict[str,
             if worst is not None:
                 label = (f"[{SEVERITY_STYLE[worst.severity]}]{escape(worst.title)}[/] "
                          f"({escape(label)})")
-            table.add_row(escape(d.computer), escape(d.product.name or "—"), d.state, label)
+            state = d.state + (f"\n[dim]as of {d.as_of:%Y-%m-%d %H:%M}[/dim]" if d.as_of else "")
+            table.add_row(escape(d.computer), escape(d.product.name or "—"), d.kind.value,
+                          state, label)
     console.print(table)
+    clients = _kms_client_rows(result)
+    if clients:
+        kms = Table(title="KMS clients", title_justify="left")
+        for name in ("Machine", "Product", "KMS host", "IP", "Host ePID / CSVLK", "Intervals",
+                     "Caching"):
+            kms.add_column(name, overflow="fold")
+        for row in clients:
+            kms.add_row(*row)
+        console.print(kms)
+    hosts = _kms_host_rows(result)
+    if hosts:
+        kms = Table(title="KMS hosts", title_justify="left")
+        for name in ("Machine", "Product", "CSVLK (from its ePID)", "Current count", "Port",
+                     "DNS publishing", "Priority", "Requests"):
+            kms.add_column(name, overflow="fold")
+        for row in hosts:
+            kms.add_row(*row)
+        console.print(kms)
     if summary["by_diagnosis"]:
         by = Table(title="By diagnosis", title_justify="left")
         by.add_column("Code")

@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from adba.core.catalog import Catalog, Csvlk
 from adba.core.client import (
@@ -73,7 +73,8 @@ from adba.core.os_age import ADBA_FIRST_BUILD, TooOld, too_old
 from adba.core.product_kind import ADBA_KINDS, Classification, ProductKind, classify
 
 __all__ = [
-    "ADBA_FIRST_BUILD", "CHECKS", "KMS_FAILURE_CODES", "NO_HRESULT", "RULES", "WINDOWS_APP",
+    "ADBA_FIRST_BUILD", "CHECKS", "KMS_FAILURE_CODES", "NO_HRESULT", "OFFICE_APPS", "RULES",
+    "WINDOWS_APP",
     "Correlator", "DiagnoseOptions", "Explainer", "ProductDiagnosis", "evidence_text",
     "is_ato_report", "machine_name", "unreadable_finding",
 ]
@@ -185,8 +186,10 @@ class _Ctx:
     @property
     def as_of_text(self) -> str:
         if self.as_of_known:
-            return f"as of {self.as_of:%Y-%m-%d %H:%M} UTC (when the report was taken)"
-        return "as of now (the report does not say when it was taken)"
+            when = self.as_of.astimezone(UTC) if self.as_of.tzinfo else self.as_of
+            zone = " UTC" if self.as_of.tzinfo else ""
+            return f"as of {when:%Y-%m-%d %H:%M}{zone}, when the report was taken"
+        return "as of now: the report does not say when it was taken"
 
 
 def machine_name(report: ClientReport) -> str:
