@@ -910,6 +910,11 @@ class Correlator:
         if office:
             evidence.append("an Office CSVLK: install the matching Office Volume License Pack "
                             "on the machine that creates the object")
+        host_os = too_old(ctx.report, ctx.p)
+        if host_os is not None:
+            evidence.append(f"the host runs {host_os.name}: create the object from a Windows 8 / "
+                            "Server 2012 or later machine (a CSVLK made for that system is "
+                            "too old to make one)")
         return self._make(ctx, KMS_HOST_COULD_MOVE, evidence, remediation=fix, title=title,
                           severity=Severity.INFO)
 

@@ -113,8 +113,9 @@ def test_licensed_by_kms_although_an_object_covers_it(main_dc: RunningDC, tmp_pa
         product["VLActivationTypeEnabled"] = 0  # allowed to use AD, but last activated by KMS
     code, result = _diagnose(main_dc, _write(tmp_path, "kms.json", doc))
     assert code == 0  # info only
-    finding = next(f for f in result["findings"] if f["rule_id"] == "ADBA-DIAG-012")
-    assert finding["evidence"][0] == "last activation: KMS"
+    finding = next(f for f in result["findings"] if f["rule_id"] == "ADBA-DIAG-014")
+    assert finding["evidence"][0].startswith("last activation: KMS")
+    assert finding["title"].endswith("AD would take over")
     assert finding["severity"] == "info"
 
 
