@@ -1,11 +1,13 @@
 """Benchmark: reading 10,000 client reports, against simply reading their bytes with Python.
 
-Generates N reports from the fixtures in ``fixtures/clients`` (a collector document, slmgr
-/dlv text, a CIM JSON export and an events JSON export, each with its own computer name), then
-measures in one run, several repetitions each:
+Generates N reports from a mix of the fixtures (a collector document, slmgr /dlv text, a CIM JSON
+export and an events JSON export from ``fixtures/clients``; real Format-List output, real slmgr
+text, real Event Viewer text and, one report in ``--evtx-every``, a real Application .evtx log
+from ``fixtures/real``), then measures in one run, several repetitions each:
 
 - ``raw read``: open and read every file's bytes in Python (the floor);
-- ``parse``: adba's dispatcher (``read_report``) on every file, in-process;
+- ``parse, one core``: adba's dispatcher (``read_reports``) on every file, in-process;
+- ``parse, all cores``: ``read_all`` (every core when there are many files);
 - ``adba diagnose``: the whole command (``--demo`` forest, JSON to /dev/null) as a process.
 
 Run: ``python bench/reports_bench.py --reports 10000 --repeat 3`` (no DC, no root needed).
@@ -27,19 +29,36 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from adba.adapters.reports import expand_inputs, read_report  # noqa: E402
+from adba.adapters.reports import expand_inputs, read_reports  # noqa: E402
+from adba.adapters.reports.batch import read_all  # noqa: E402
 
-CLIENTS = REPO / "fixtures" / "clients"
-TEMPLATES = ("collector-ws2022-adba.adba.json", "slmgr-dlv-ws2022-adba.txt",
-             "wmi-product-single.json", "spp-events-ps7.json")
+FIXTURES = REPO / "fixtures"
+TEMPLATES = ("clients/collector-ws2022-adba.adba.json", "clients/slmgr-dlv-ws2022-adba.txt",
+             "clients/wmi-product-single.json", "clients/spp-events-ps7.json",
+             "real/powershell/win10-wmi-products-select-wrapped-url-indented.txt",
+             "real/powershell/win10-1803-wmi-service-fl-full.txt",
+             "real/slmgr/checkmk-ws2012r2-std-kmsclient-dli.txt",
+             "real/event-text/ws2016-azure-8198-eventviewer.txt")
+EVTX_TEMPLATES = ("real/evtx/*.evtx",)
 
 
-def generate(folder: Path, count: int) -> int:
+def _evtx_files() -> list[Path]:
+    found: list[Path] = []
+    for pattern in EVTX_TEMPLATES:
+        found.extend(sorted(p for p in FIXTURES.glob(pattern) if p.stat().st_size <= 2_200_000))
+    return found
+
+
+def generate(folder: Path, count: int, evtx_every: int) -> int:
     """Write ``count`` reports into ``folder``; returns the total bytes written."""
     total = 0
-    templates = [(name, (CLIENTS / name).read_bytes()) for name in TEMPLATES]
+    templates = [(Path(name).name, (FIXTURES / name).read_bytes()) for name in TEMPLATES]
+    logs = [(p.name, p.read_bytes()) for p in _evtx_files()]
     for index in range(count):
-        name, data = templates[index % len(templates)]
+        if logs and evtx_every and index % evtx_every == evtx_every - 1:
+            name, data = logs[(index // evtx_every) % len(logs)]
+        else:
+            name, data = templates[index % len(templates)]
         if name.startswith("collector"):
             doc = json.loads(data.decode("utf-8-sig"))
             doc["computer"] = f"PC-{index:05d}"
@@ -60,16 +79,24 @@ def time_raw(paths: list[Path]) -> float:
 
 
 def time_parse(folder: Path) -> tuple[float, int, int]:
-    """Seconds to read and parse every report; (seconds, read, unreadable)."""
+    """Seconds to read and parse every report on one core; (seconds, read, unreadable)."""
     start = time.perf_counter()
     ok = bad = 0
     for item in expand_inputs([str(folder)]):
         try:
-            read_report(item)
+            read_reports(item)
             ok += 1
         except Exception:  # counted: the benchmark reports it
             bad += 1
     return time.perf_counter() - start, ok, bad
+
+
+def time_parse_all(folder: Path) -> float:
+    """Seconds to read and parse every report with ``read_all`` (all cores)."""
+    start = time.perf_counter()
+    for _item, _result in read_all(list(expand_inputs([str(folder)]))):
+        pass
+    return time.perf_counter() - start
 
 
 def time_cli(folder: Path) -> float:
@@ -86,26 +113,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--evtx-every", type=int, default=100,
+                        help="one report in N is a real .evtx log (0: none)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="adba-reports-") as tmp:
         folder = Path(tmp)
-        size = generate(folder, args.reports)
+        size = generate(folder, args.reports, args.evtx_every)
         paths = sorted(folder.iterdir())
-        raw, parse, cli = [], [], []
+        evtx = sum(1 for path in paths if path.suffix == ".evtx")
+        raw, parse, parse_all, cli = [], [], [], []
         counts = (0, 0)
         for _ in range(args.repeat):
             raw.append(time_raw(paths))
             seconds, ok, bad = time_parse(folder)
             parse.append(seconds)
             counts = (ok, bad)
+            parse_all.append(time_parse_all(folder))
             cli.append(time_cli(folder))
-    r, p, c = (statistics.median(x) for x in (raw, parse, cli))
-    print(f"{args.reports:,} reports, {size / 1e6:.1f} MB, {args.repeat} rounds "
-          f"(read {counts[0]:,}, unreadable {counts[1]:,})")
-    print(f"{'':28}{'median s':>10}{'per report ms':>15}{'x raw read':>12}")
-    for label, value in (("raw read (Python)", r), ("parse (read_report)", p),
-                         ("adba diagnose (process)", c)):
-        print(f"{label:28}{value:10.2f}{value / args.reports * 1000:15.3f}{value / r:12.1f}")
+    r, p, pa, c = (statistics.median(x) for x in (raw, parse, parse_all, cli))
+    print(f"{args.reports:,} reports ({evtx:,} .evtx), {size / 1e6:.1f} MB, {args.repeat} rounds, "
+          f"{os.cpu_count()} cores (read {counts[0]:,}, unreadable {counts[1]:,})")
+    print(f"{'':30}{'median s':>10}{'per report ms':>15}{'x raw read':>12}")
+    for label, value in (("raw read (Python)", r), ("parse, one core", p),
+                         ("parse, all cores (read_all)", pa), ("adba diagnose (process)", c)):
+        print(f"{label:30}{value:10.2f}{value / args.reports * 1000:15.3f}{value / r:12.1f}")
     return 0
 
 

@@ -200,6 +200,9 @@ class SkuState:
     """1003: the line's result (0xC004F014 = no key); 8230: LastConsumptionReason."""
     product_key_type: str | None = None
     text: str | None = None
+    in_use: bool | None = None
+    """1003: whether the SKU has a key installed (the line's second number); 8230: True."""
+    partial_product_key: str | None = None
 
 
 @dataclass(frozen=True)

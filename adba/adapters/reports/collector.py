@@ -69,8 +69,10 @@ def read_collector(doc: object, source: str) -> ClientReport:
         domain = None
     forest = _text(doc, "forest", notes)
     collected = _text(doc, "collected_at", notes)
+    collected_at = None
     if collected:
-        notes.append(f"collected at {collected}")
+        collected_at, problem = parse_event_time(collected)
+        notes.append(f"collected at {collected}" + (f" ({problem})" if problem else ""))
 
     caption = version_text = None
     build: int | None = None
@@ -121,7 +123,8 @@ def read_collector(doc: object, source: str) -> ClientReport:
                         domain=domain, forest=forest, os_caption=caption, os_version=version_text,
                         os_build=build, service_version=mapped.service_version,
                         kms_host_service=mapped.kms_host, unused_licences=mapped.unused,
-                        products=mapped.products, events=events, errors=errors, notes=tuple(notes))
+                        products=mapped.products, events=events, errors=errors, notes=tuple(notes),
+                        collected_at=collected_at)
 
 
 def _one_line(text: str) -> str:

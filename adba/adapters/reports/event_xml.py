@@ -34,13 +34,21 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
+
+
 def _child(parent: ET.Element | None, name: str) -> ET.Element | None:
+    """A child by local name: in the event namespace, without one, or in any other."""
     if parent is None:
         return None
-    for child in parent:
-        if _local(child.tag) == name:
-            return child
-    return None
+    found = parent.find(_NS + name)
+    if found is None:
+        found = parent.find(name)
+    if found is None:
+        for child in parent:
+            if _local(child.tag) == name:
+                return child
+    return found
 
 
 def parse_system_time(text: str | None) -> datetime | None:

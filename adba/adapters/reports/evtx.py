@@ -1,29 +1,63 @@
 """``.evtx`` files (a saved or copied Application log) as real machines write them.
 
 Read with the ``evtx`` package (PyEvtxParser: a Rust parser with wheels for Linux, Windows and
-macOS, so a plain ``pip install`` reads them; docs/dependencies.md says why this one). Each
-record is rendered to event XML and read by :mod:`adba.adapters.reports.event_xml`; records of
-other providers are counted and skipped without being parsed (a cheap substring test first).
-A damaged record is a note, not the end of the file.
+macOS, so a plain ``pip install`` reads them; docs/dependencies.md says why this one). Chunks
+that cannot hold a Security-SPP record are dropped before parsing (:func:`spp_chunks_only`);
+each remaining record is rendered to JSON by the parser (the event XML's structure: ``System``,
+``EventData``, ``UserData``), and records of other providers are skipped by a substring test
+before their JSON is decoded. A damaged record is a note, not the end of the file.
 """
 
 from __future__ import annotations
 
 import io
-import xml.etree.ElementTree as ET
-from collections import Counter
+import json
+import struct
+import zlib
+from collections.abc import Mapping
 from typing import Any
 
-from adba.adapters.reports.event_xml import event_from_element
-from adba.adapters.reports.spp_events import RawEvent, reports_from_events
-from adba.core.client import ClientReport, UnreadableReport
+from adba.adapters.reports.event_xml import parse_system_time
+from adba.adapters.reports.spp_events import RawEvent, is_spp_provider, one_line, reports_from_events
+from adba.core.client import ClientReport, Evidence, UnreadableReport
 
 __all__ = ["EVTX_MAGIC", "EVTX_MISSING", "read_evtx"]
 
 EVTX_MAGIC = b"ElfFile\x00"
 EVTX_MISSING = "reading .evtx needs the evtx package: pip install evtx"
 _SPP_MARKERS = ("Security-SPP", "E23B33B0", "e23b33b0", "Software Protection Platform Service")
+_SPP_MARKERS_UTF16 = tuple(marker.encode("utf-16-le") for marker in _SPP_MARKERS)
 _MAX_BAD_SHOWN = 5
+_HEADER_SIZE = 4096
+_CHUNK_SIZE = 65536
+_CHUNK_MAGIC = b"ElfChnk\x00"
+
+
+def spp_chunks_only(data: bytes) -> tuple[bytes, int, int]:
+    """The file with only the chunks that can hold a Security-SPP event, and (chunks, kept).
+
+    A chunk is self-contained (its records, templates and strings are inside it), and binary
+    XML stores the provider's name and GUID as UTF-16 text, so a chunk without them holds no
+    Security-SPP record. The header's chunk count and checksum are rewritten to match; the
+    chunks themselves are kept byte for byte. A file whose layout is not the usual one is
+    returned as it is.
+    """
+    body = len(data) - _HEADER_SIZE
+    if body < _CHUNK_SIZE or data[_HEADER_SIZE:_HEADER_SIZE + 8] != _CHUNK_MAGIC:
+        return data, 0, 0
+    chunks = body // _CHUNK_SIZE
+    kept: list[bytes] = []
+    for index in range(chunks):
+        start = _HEADER_SIZE + index * _CHUNK_SIZE
+        chunk = data[start:start + _CHUNK_SIZE]
+        if not chunk.startswith(_CHUNK_MAGIC) or any(m in chunk for m in _SPP_MARKERS_UTF16):
+            kept.append(chunk)  # an odd chunk is left for the parser to judge
+    if len(kept) == chunks:
+        return data, chunks, chunks
+    header = bytearray(data[:_HEADER_SIZE])
+    struct.pack_into("<H", header, 42, len(kept))
+    struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120])) & 0xFFFFFFFF)
+    return bytes(header) + b"".join(kept), chunks, len(kept)
 
 
 def _parser(data: bytes) -> Any:
@@ -43,16 +77,83 @@ def one_word(exc: BaseException) -> str:
     return text[:160]
 
 
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        value = value.get("#text", "")
+        if isinstance(value, list):
+            return ", ".join(_text(v) for v in value)
+    return str(value).strip()
+
+
+def _data(section: Any) -> tuple[tuple[str, ...] | None, dict[str, str]]:
+    """Values and named values of a rendered ``EventData`` (or ``UserData``) section."""
+    if not isinstance(section, Mapping):
+        return None, {}
+    values: list[str] = []
+    named: dict[str, str] = {}
+    for key, value in section.items():
+        if key in ("Binary", "#attributes"):
+            continue
+        if key == "Data":
+            items = value.get("#text", "") if isinstance(value, Mapping) else value
+            for item in items if isinstance(items, list) else [items]:
+                values.append(_text(item))
+            continue
+        if isinstance(value, Mapping) and "#text" not in value:  # UserData: one more level
+            for inner_key, inner in value.items():
+                if inner_key != "#attributes" and not isinstance(inner, Mapping | list):
+                    named.setdefault(str(inner_key).lower(), _text(inner))
+            continue
+        text = _text(value)
+        values.append(text)
+        named[str(key).lower()] = text
+    return tuple(values), named
+
+
+def _event(doc: Any, source: str) -> tuple[RawEvent | None, str]:
+    event = doc.get("Event") if isinstance(doc, Mapping) else None
+    system = event.get("System") if isinstance(event, Mapping) else None
+    if not isinstance(system, Mapping):
+        return None, ""
+    provider_el = system.get("Provider")
+    attributes = provider_el.get("#attributes", {}) if isinstance(provider_el, Mapping) else {}
+    provider = attributes.get("Name") or attributes.get("EventSourceName")
+    if not (is_spp_provider(provider) or is_spp_provider(attributes.get("Guid"))):
+        return None, str(provider or "unknown")
+    id_value = system.get("EventID")
+    if isinstance(id_value, Mapping):
+        id_value = id_value.get("#text")
+    try:
+        event_id = int(str(id_value)) & 0xFFFF
+    except ValueError:
+        return None, ""
+    created = system.get("TimeCreated")
+    stamp = created.get("#attributes", {}).get("SystemTime") if isinstance(created, Mapping) else None
+    computer = _text(system.get("Computer")) or None
+    record = system.get("EventRecordID")
+    values, named = _data(event.get("EventData"))
+    if values is None and isinstance(event.get("UserData"), Mapping):
+        values, named = _data(event.get("UserData"))
+    shown = " | ".join(values) if values else ""
+    where = f"record {record}"
+    return RawEvent(event_id=event_id, time=parse_system_time(stamp),
+                    evidence=Evidence(source, where, f"event {event_id}" + (
+                        f": {one_line(shown)}" if shown else "")),
+                    provider=str(provider), computer=computer, values=values, named=named), ""
+
+
 def read_evtx(data: bytes, source: str) -> list[ClientReport]:
     """Read the Security-SPP events of an .evtx file; one report per computer."""
     if not data.startswith(EVTX_MAGIC):
         raise UnreadableReport("not an .evtx file (no ElfFile header)")
-    parser = _parser(data)
+    parser = _parser(spp_chunks_only(data)[0])
     notes: list[str] = []
     raw: list[RawEvent] = []
-    skipped: Counter[str] = Counter()
+    skipped = 0
     bad = 0
-    records = parser.records()
+    records = parser.records_json()
     while True:
         try:
             record = next(records)
@@ -65,29 +166,29 @@ def read_evtx(data: bytes, source: str) -> list[ClientReport]:
             if bad > 10_000:
                 break
             continue
-        xml_text = record.get("data") if isinstance(record, dict) else None
-        number = record.get("event_record_id") if isinstance(record, dict) else None
-        if not isinstance(xml_text, str):
+        text = record.get("data") if isinstance(record, dict) else None
+        if not isinstance(text, str):
             bad += 1
             continue
-        if not any(marker in xml_text for marker in _SPP_MARKERS):
-            skipped["other providers"] += 1
+        if "Security-SPP" not in text and not any(m in text for m in _SPP_MARKERS[1:]):
+            skipped += 1
             continue
         try:
-            element = ET.fromstring(xml_text)
-        except ET.ParseError as exc:
+            event, _provider = _event(json.loads(text), source)
+        except (ValueError, RecursionError) as exc:
             bad += 1
             if bad <= _MAX_BAD_SHOWN:
-                notes.append(f"record {number}: its XML does not parse ({exc}); skipped")
+                notes.append(f"record {record.get('event_record_id')}: not readable ({exc}); skipped")
             continue
-        event, provider = event_from_element(element, source, f"record {number}")
         if event is None:
-            skipped[provider or "unknown"] += 1
+            skipped += 1
             continue
         raw.append(event)
     if bad > _MAX_BAD_SHOWN:
         notes.append(f"{bad} record(s) in all could not be read")
-    total_skipped = sum(skipped.values())
-    if total_skipped:
-        notes.append(f"skipped {total_skipped} event(s) of other providers")
-    return reports_from_events(raw, source, "evtx", notes, refuse_empty=False)
+    if skipped:
+        notes.append(f"skipped {skipped} event(s) of other providers (or without an event id)")
+    if not raw:
+        raise UnreadableReport("evtx: no Security-SPP event in this log (they are in the "
+                               "Application log)")
+    return reports_from_events(raw, source, "evtx", notes)

@@ -10,6 +10,7 @@ is never half-read by a second reader.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,10 +20,16 @@ from adba.core.client import ClientReport, UnreadableReport
 __all__ = ["READERS", "Input", "ShapeReader", "read_input", "shapes_read"]
 
 
+_BACKSLASH_END = re.compile(r"(?m)\\[ \t]*$")
+
+
 def strip_paste_marks(text: str) -> str:
     """Undo what pasting into Markdown did to a report, when (nearly) every line shows it: a
     ``> `` blockquote mark in front, a ``\\`` hard-break at the end, an indentation common to
     every line. Text without such marks is returned as it is."""
+    first = text.lstrip("\ufeff\r\n")[:1]
+    if first not in (" ", "\t", ">") and not _BACKSLASH_END.search(text, 0, 4096):
+        return text  # the first line is not indented or quoted, and no line ends with '\\'
     lines = text.split("\n")
     filled = [line for line in lines if line.strip()]
     if not filled:
@@ -55,6 +62,7 @@ class Input:
     _json: Any = field(default=None, repr=False)
     _json_done: bool = field(default=False, repr=False)
     _json_error: UnreadableReport | None = field(default=None, repr=False)
+    _looks_json: bool | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
@@ -69,7 +77,10 @@ class Input:
     @property
     def looks_json(self) -> bool:
         """True when the text starts like JSON."""
-        return self.text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
+        if self._looks_json is None:
+            head = self.text[:4096].lstrip("\ufeff \t\r\n")
+            self._looks_json = head[:1] in ("{", "[")
+        return self._looks_json
 
     @property
     def json(self) -> Any:

@@ -4,6 +4,7 @@ language; :func:`classify` says what one line is."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -261,6 +262,7 @@ class Item:
     label: str = ""
 
 
+@functools.lru_cache(maxsize=8192)
 def classify(text: str) -> Item | None:
     """What an English slmgr line is, or None for a line slmgr does not print."""
     if not text:

@@ -61,7 +61,14 @@ _HR_ASSIGN = re.compile(r"\b(?:hr|reason|error code)\s*[=:]\s*(0x[0-9A-Fa-f]{1,8
 _HEX_CODE = re.compile(r"\b0x[0-9A-Fa-f]{8}\b")
 _GUID = re.compile(r"\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
                    r"[0-9A-Fa-f]{12})\}?")
-_SKU_LINE = re.compile(r"^\s*(?P<n>[0-9]+)\s*:\s*(?P<sku>[0-9A-Fa-f-]{36})\s*,(?P<rest>.*)$")
+_SKU_LINE = re.compile(r"^\s*(?P<n>[0-9]+)\s*:\s*(?P<sku>[0-9A-Fa-f-]{36})\s*,\s*(?P<a>[0-9]+)\s*,"
+                       r"\s*(?P<b>[0-9]+)(?P<rest>.*)$")
+_PAIR = re.compile(r"(?:^|[;=\s])(?P<key>[A-Za-z][A-Za-z0-9_]{1,40})=(?P<value>[^;\r\n]*)")
+_SL_STATES = {"sl_licensing_status_unlicensed": LicenseStatus.UNLICENSED,
+              "sl_licensing_status_licensed": LicenseStatus.LICENSED,
+              "sl_licensing_status_notification": LicenseStatus.NOTIFICATION}
+"""8230's ``LicenseState`` names (SLAPI's SLLICENSINGSTATUS). ``IN_GRACE_PERIOD`` does not say
+which grace period, so it is kept as text only."""
 _KV = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ]{1,40}?)\s*=\s*(?P<value>.*?)\s*$")
 _MAX_EVIDENCE = 300
 
@@ -220,8 +227,30 @@ def _sku_lines(text: str) -> list[SkuState]:
         rest = match.group("rest")
         code = _HEX_CODE.search(rest)
         states.append(SkuState(sku_id=sku, hresult=_hresult(code.group(0)) if code else None,
-                               text=one_line(line.strip(), 160)))
+                               text=one_line(line.strip(), 160), in_use=match.group("b") == "1"))
     return states
+
+
+def _pairs(texts: Iterable[str]) -> dict[str, str]:
+    """``Key=Value;Key=Value`` data (8198's rule line, 8230's state data), lower-case keys."""
+    pairs: dict[str, str] = {}
+    for text in texts:
+        if "=" not in text:
+            continue
+        for match in _PAIR.finditer(text):
+            pairs.setdefault(match.group("key").lower(), match.group("value").strip())
+    return pairs
+
+
+def _license_state(text: str | None) -> tuple[int | None, str | None]:
+    """8230's LicenseState: a number, or an SL_LICENSING_STATUS_* name."""
+    if text is None:
+        return None, None
+    number = _int(text)
+    if number is not None:
+        return number, None
+    state = _SL_STATES.get(text.strip().lower())
+    return (int(state) if state is not None else None), text.strip()
 
 
 def _named(event: RawEvent, *names: str) -> str | None:
@@ -276,17 +305,18 @@ def decode_event(event: RawEvent, notes: list[str]) -> tuple[ClientEvent, Report
         else:
             notes.append(f"{where}: event {eid} without its Info values")
     elif eid == 8230:
-        pairs = _message_pairs(message)
+        pairs = {**_pairs([*values, message or ""]), **_message_pairs(message)}
         sku_text = _named(event, "SkuId") or pairs.get("skuid") or pairs.get("sku id")
         sku_id = _guid(sku_text) or next((g for v in values if (g := _guid(v))), None)
-        state = _int(_named(event, "LicenseState") or pairs.get("licensestate"))
+        state, state_text = _license_state(_named(event, "LicenseState") or pairs.get("licensestate"))
         reason = _hresult(_named(event, "LastConsumptionReason")
                           or pairs.get("lastconsumptionreason"))
         key_type = _named(event, "ProductKeyType") or pairs.get("productkeytype")
         if sku_id is not None:
             states = (SkuState(sku_id, license_state=state, hresult=reason,
-                               product_key_type=key_type),)
-        hresult = reason
+                               product_key_type=key_type, text=state_text, in_use=True,
+                               partial_product_key=pairs.get("partialproductkey") or None),)
+        hresult = None
     elif eid == 1003:
         texts = [*values, *([message] if message else [])]
         found: list[SkuState] = []
@@ -304,6 +334,7 @@ def decode_event(event: RawEvent, notes: list[str]) -> tuple[ClientEvent, Report
             (g for v in values[1:] if (g := _guid(v))), None)
     elif eid in (8198, 8200, 8208, 8207, 8209, 8196):
         hresult = _first_hresult([*values, message or ""])
+        sku_id = _guid(_pairs([*values, message or ""]).get("skuid"))
         if eid == 8198 and hresult is None:
             notes.append(f"{where}: event 8198 without an error code")
     first = next((line.strip() for line in (message or "").splitlines() if line.strip()), None)
@@ -331,6 +362,7 @@ def _later(a: datetime | None, b: datetime | None) -> bool:
 def _products(events: Sequence[ClientEvent]) -> tuple[ProductStatus, ...]:
     """The latest state of each SKU the events speak of."""
     latest: dict[uuid.UUID, ProductStatus] = {}
+    checked: dict[uuid.UUID, ProductStatus] = {}
     last_request: dict[uuid.UUID | None, ClientEvent] = {}
     last_request_any: ClientEvent | None = None
 
@@ -382,7 +414,16 @@ def _products(events: Sequence[ClientEvent]) -> tuple[ProductStatus, ...]:
                 put(state.sku_id, ProductStatus(
                     activation_id=state.sku_id, license_status=status,
                     license_status_reason=state.hresult,
+                    partial_product_key=state.partial_product_key,
                     product_key_channel=state.product_key_type, as_of=event.time, evidence=ev))
+        elif event.event_id == 1003:
+            for state in event.sku_states:
+                if state.in_use:
+                    checked[state.sku_id] = ProductStatus(activation_id=state.sku_id,
+                                                          as_of=event.time, evidence=ev)
+    # A SKU only 1003 speaks of: it has a key, its state is not stated.
+    for sku, product in checked.items():
+        latest.setdefault(sku, product)
     return tuple(latest.values())
 
 

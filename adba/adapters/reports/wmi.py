@@ -151,12 +151,20 @@ def channel_from_description(description: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Prop:
-    """One property as read: its name, value, where it stood and how it was written there."""
+    """One property as read: its name, value, where it stood and how it was written there
+    (``text``; for JSON, made from the value only when evidence asks for it)."""
 
     name: str
     value: object
     where: str
-    text: str
+    written: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The property as evidence shows it: ``Name: value``."""
+        if self.written is not None:
+            return self.written
+        return f"{self.name}: {_json_text(self.value)}"
 
 
 @dataclass(frozen=True)
@@ -202,7 +210,7 @@ def instance_from_mapping(obj: Mapping[str, object], prefix: str, notes: list[st
         name = str(key)
         if name.lower() in _WRAPPER_KEYS or name.startswith("__"):
             continue
-        props[name.lower()] = Prop(name, value, _join(prefix, name), f"{name}: {_json_text(value)}")
+        props[name.lower()] = Prop(name, value, _join(prefix, name))
     cut_short = False
     for wrapper in ("CimInstanceProperties", "Properties"):
         items = obj.get(lower.get(wrapper.lower(), wrapper))
@@ -213,7 +221,7 @@ def instance_from_mapping(obj: Mapping[str, object], prefix: str, notes: list[st
             if isinstance(item, Mapping) and isinstance(item.get("Name"), str):
                 name = str(item["Name"])
                 value = item.get("Value")
-                prop = Prop(name, value, f"{where}.Value", f"{name}: {_json_text(value)}")
+                prop = Prop(name, value, f"{where}.Value")
             elif isinstance(item, str) and (match := _CIM_STRING_PROPERTY.match(item)):
                 name, raw = match.group(1), match.group(2).strip()
                 value = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else (raw or None)
@@ -229,13 +237,13 @@ def instance_from_mapping(obj: Mapping[str, object], prefix: str, notes: list[st
                        _computer_of(obj))
 
 
-def _class_of(obj: Mapping[str, object], props: Mapping[str, Prop]) -> str | None:
+def _class_of(obj: Mapping[str, object], props: Mapping[str, object]) -> str | None:
     """The class an exported object belongs to, from PowerShell's markers or its properties."""
+    lowered = {str(key).lower(): key for key in obj}
+
     def member(name: str) -> object:
-        for key, value in obj.items():
-            if str(key).lower() == name.lower():
-                return value
-        return None
+        key = lowered.get(name.lower())
+        return obj[key] if key is not None else None
 
     candidates: list[object] = [member("__CLASS")]
     system = member("CimSystemProperties")
@@ -558,12 +566,24 @@ def sniff_wmi_json(doc: object) -> bool:
     """True when ``doc`` (parsed JSON) holds a SoftwareLicensingProduct or -Service instance."""
     if isinstance(doc, Mapping) and doc.get("format") == "adba-collector":
         return False
-    for prefix, item in _json_items(doc)[:200]:
-        if isinstance(item, Mapping):
-            instance = instance_from_mapping(item, prefix, [])
-            if instance.class_name in (PRODUCT_CLASS, SERVICE_CLASS):
-                return True
+    for _prefix, item in _json_items(doc)[:200]:
+        if isinstance(item, Mapping) and _mapping_class(item) in (PRODUCT_CLASS, SERVICE_CLASS):
+            return True
     return False
+
+
+def _mapping_class(item: Mapping[str, object]) -> str | None:
+    """The class of one JSON object, from its markers or its property names only (cheap)."""
+    names = [str(k) for k in item]
+    for wrapper in ("CimInstanceProperties", "Properties"):
+        inner = item.get(wrapper)
+        if isinstance(inner, list):
+            for entry in inner[:400]:
+                if isinstance(entry, Mapping) and isinstance(entry.get("Name"), str):
+                    names.append(str(entry["Name"]))
+                elif isinstance(entry, str) and (match := _CIM_STRING_PROPERTY.match(entry)):
+                    names.append(match.group(1))
+    return _class_of(item, dict.fromkeys(n.lower() for n in names))
 
 
 def read_wmi_json(doc: object, source: str) -> ClientReport:

@@ -1,0 +1,61 @@
+"""Reading many reports: in this process for a few, on every core for many.
+
+Each input is read on its own: a report that cannot be read (or makes a reader fail in a way
+nobody foresaw) becomes its own :class:`UnreadableReport`, and the others are still read. The
+results come back in the order of the inputs, whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from adba.adapters.reports import ReportInput, read_reports
+from adba.core.client import ClientReport, UnreadableReport
+
+__all__ = ["PARALLEL_FROM", "ReadResult", "read_all"]
+
+PARALLEL_FROM = 64
+"""Inputs from which reading is spread over the cores (below, a pool costs more than it saves)."""
+_CHUNK = 32
+
+ReadResult = tuple[ReportInput, list[ClientReport] | UnreadableReport]
+
+
+def _read_one(item: ReportInput) -> list[ClientReport] | UnreadableReport:
+    try:
+        return read_reports(item)
+    except UnreadableReport as exc:
+        return exc
+    except RecursionError:
+        return UnreadableReport("nested too deeply to read")
+    except MemoryError:
+        return UnreadableReport("too large to read in memory")
+    except Exception as exc:  # a reader bug must not take the other reports down
+        return UnreadableReport(f"could not be read ({type(exc).__name__}: "
+                                f"{str(exc).splitlines()[0][:160] if str(exc) else 'no detail'})")
+
+
+def _workers(count: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    if count < PARALLEL_FROM or (os.name == "nt" and count < 4 * PARALLEL_FROM):
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def read_all(items: Sequence[ReportInput], workers: int | None = None) -> Iterator[ReadResult]:
+    """Read every input; yields ``(input, reports or the reason it was not read)`` in order.
+
+    Standard input (``path is None``) is always read here, in this process."""
+    count = _workers(len(items), workers)
+    if count == 1 or any(item.path is None for item in items):
+        for item in items:
+            yield item, _read_one(item)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        yield from zip(items, pool.map(_read_one, items, chunksize=_CHUNK), strict=True)
