@@ -114,7 +114,9 @@ def _data(section: Any) -> tuple[tuple[str, ...] | None, dict[str, str]]:
 
 def _event(doc: Any, source: str) -> tuple[RawEvent | None, str]:
     event = doc.get("Event") if isinstance(doc, Mapping) else None
-    system = event.get("System") if isinstance(event, Mapping) else None
+    if not isinstance(event, Mapping):
+        return None, ""
+    system = event.get("System")
     if not isinstance(system, Mapping):
         return None, ""
     provider_el = system.get("Provider")
