@@ -91,7 +91,8 @@ def _run(reports: list[str], snapshot: Path | None, ldif: Path | None, demo: boo
     from adba.adapters.catalog_file import load_catalog
     from adba.adapters.hresults_file import load_knowledge_base
     from adba.adapters.kms_emulators_file import packaged_emulator_list
-    from adba.adapters.reports import expand_inputs, read_reports
+    from adba.adapters.reports import expand_inputs
+    from adba.adapters.reports.batch import read_all
     from adba.cli import app as app_module
     from adba.cli.sources import load_forest
     from adba.core.client import ClientReport, UnreadableReport
@@ -106,16 +107,16 @@ def _run(reports: list[str], snapshot: Path | None, ldif: Path | None, demo: boo
         raise UsageError("no report files found", "give files, directories or - for stdin")
     read: list[ClientReport] = []
     unreadable: list[tuple[str, str, int | None]] = []
-    for item in inputs:
-        try:
-            read.extend(read_reports(item))
-        except UnreadableReport as exc:
-            unreadable.append((item.name, exc.reason, exc.line))
+    for item, result in read_all(inputs):  # on every core when there are many files
+        if isinstance(result, UnreadableReport):
+            unreadable.append((item.name, result.reason, result.line))
+        else:
+            read.extend(result)
     if not read:
         raise UsageError(f"none of the {len(inputs)} report(s) could be read: "
                          + "; ".join(f"{n}: {r}" for n, r, _ in unreadable[:3]),
-                         "adba reads slmgr text, CIM/WMI JSON or CSV, Security-SPP events and "
-                         "collector JSON")
+                         "adba reads slmgr text, PowerShell output, CIM/WMI JSON or CSV, "
+                         "Security-SPP events and collector JSON")
     status_ctx, progress = app_module._progress(verbose)
     with status_ctx:
         _raw, data = load_forest(snapshot=snapshot, ldif=ldif, demo=demo, live=live,

@@ -42,8 +42,16 @@ def envelope(command: str, status: str, exit_code: int, data: Any,
     }
 
 
+COMPACT_FROM = 1_000_000
+"""Documents at least this long (fleets of reports) are written compact, on one line: Python's
+fast encoder does not indent, and nobody reads a megabyte of JSON by eye."""
+
+
 def dumps(document: dict[str, Any]) -> str:
-    """Stable, indented JSON text."""
+    """Stable JSON text: indented, or compact when it is :data:`COMPACT_FROM` characters or more."""
+    compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    if len(compact) >= COMPACT_FROM:
+        return compact + "\n"
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

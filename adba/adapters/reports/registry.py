@@ -9,6 +9,7 @@ is never half-read by a second reader.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -195,22 +196,24 @@ def _other_json_read(item: Input) -> list[ClientReport]:
                            "Get-WinEvent records nor shipper/SIEM documents of Security-SPP events")
 
 
+@functools.cache
+def _function(module: str, name: str) -> Callable[..., Any]:
+    """A reader module's function, imported the first time it is needed."""
+    import importlib
+
+    found: Callable[..., Any] = getattr(importlib.import_module(f"adba.adapters.reports.{module}"), name)
+    return found
+
+
 def _text_sniff(module: str, function: str) -> Callable[[Input], bool]:
     def sniff(item: Input) -> bool:
-        import importlib
-
-        fn = getattr(importlib.import_module(f"adba.adapters.reports.{module}"), function)
-        return bool(fn(item.text))
+        return bool(_function(module, function)(item.text))
     return sniff
 
 
-def _text_read(module: str, function: str, many: bool = True) -> Callable[[Input], list[ClientReport]]:
+def _text_read(module: str, function: str) -> Callable[[Input], list[ClientReport]]:
     def read(item: Input) -> list[ClientReport]:
-        import importlib
-
-        fn = getattr(importlib.import_module(f"adba.adapters.reports.{module}"), function)
-        result = fn(item.text, item.source)
-        return list(result) if many else [result]
+        return list(_function(module, function)(item.text, item.source))
     return read
 
 
