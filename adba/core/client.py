@@ -89,6 +89,9 @@ class KmsHost:
     failed_requests: int | None = None
     requests_by_status: tuple[tuple[str, int], ...] = ()
     """``Requests with License Status <label>: <n>`` pairs, in print order."""
+    host_epid: str | None = None
+    """The host's own extended PID (its CSVLK's): slmgr's ``Extended PID`` of the host product,
+    or SoftwareLicensingService.KeyManagementServiceProductKeyID."""
 
 
 @dataclass(frozen=True)

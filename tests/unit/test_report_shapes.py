@@ -181,3 +181,30 @@ def test_unknown_text_is_refused_once_listing_what_is_read(tmp_path: Path) -> No
     reason = str(info.value)
     assert reason.startswith("not a shape adba reads")
     assert reason.count("slmgr text") == 1
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("软件授权服务报告无法激活计算机。没有可以联系的密钥管理服务。\n", "Chinese"),
+    ("Служба лицензирования программного обеспечения сообщила об ошибке активации\n", "Russian"),
+])
+def test_other_text_in_another_language_is_refused_naming_it(tmp_path: Path, text: str,
+                                                              language: str) -> None:
+    with pytest.raises(UnreadableReport) as info:
+        read(tmp_path, text)
+    assert f"looks like {language}" in str(info.value)
+
+
+def test_kms_host_block_carries_the_host_epid(tmp_path: Path) -> None:
+    text = "\n".join([
+        "Name: Windows(R), ServerStandard edition",
+        "Description: Windows(R) Operating System, VOLUME_KMS_2012-R2_WIN10 channel",
+        "Extended PID: 06401-00206-491-411285-03-1033-9600.0000-0802017",
+        "Partial Product Key: ABCDE", "License Status: Licensed",
+        "Key Management Service is enabled on this machine", "    Current count: 27",
+        "    Listening on Port: 1688", "    DNS publishing enabled", "    KMS priority: Low", ""])
+    report, = read(tmp_path, text)
+    host = report.products[0].kms_host
+    assert host is not None
+    assert (host.current_count, host.listening_port, host.dns_publishing, host.priority) == (
+        27, 1688, True, "Low")
+    assert host.host_epid == "06401-00206-491-411285-03-1033-9600.0000-0802017"

@@ -282,4 +282,29 @@ def read_input(item: Input) -> list[ClientReport]:
     for reader in READERS:
         if reader.sniff(item):
             return reader.read(item)
+    language = _foreign_language(item.text)
+    if language is not None:
+        raise UnreadableReport(f"text in an unsupported language (looks like {language}): adba "
+                               "reads English output, and error codes in any language; export "
+                               "CIM/WMI data or events (JSON, XML, .evtx), which do not depend "
+                               "on the UI language")
     raise UnreadableReport(f"not a shape adba reads (it reads {shapes_read()})")
+
+
+def _foreign_language(text: str) -> str | None:
+    """The language of text that is mostly letters of another script or words of another
+    language (used only to name it in a refusal)."""
+    from adba.adapters.reports.slmgr_language import guess_language
+    from adba.adapters.reports.slmgr_lines import split_lines
+
+    head = text[:20000]
+    letters = [ch for ch in head if ch.isalpha()]
+    if not letters:
+        return None
+    lines, _notes = split_lines(head)
+    language = guess_language(lines)
+    foreign = sum(1 for ch in letters if ord(ch) > 0x24F) / len(letters)
+    if language in ("Japanese", "Korean", "Chinese", "Russian", "Greek", "Hebrew", "Arabic",
+                    "Thai"):
+        return language if foreign > 0.2 else None
+    return language

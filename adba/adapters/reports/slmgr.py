@@ -160,7 +160,8 @@ class _Block:
             ad=self.ad.build() if self.ad is not None else None,
             kms=self.kms.build() if self.kms is not None else None,
             is_kms_host=self.kms_host is not None,
-            kms_host=self.kms_host.build(requests_by_status=tuple(self.requests_by_status))
+            kms_host=self.kms_host.build(requests_by_status=tuple(self.requests_by_status),
+                                         host_epid=self.model.extended_pid)
             if self.kms_host is not None else None,
             evidence=tuple(self.evidence),
         )

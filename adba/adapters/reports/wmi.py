@@ -460,7 +460,8 @@ def _kms_host(s: _Reader) -> KmsHost | None:
                    dns_publishing=dns,
                    priority=None if low is None else ("Low" if low else "Normal"),
                    total_requests=s.number("KeyManagementServiceTotalRequests"),
-                   failed_requests=s.number("KeyManagementServiceFailedRequests"))
+                   failed_requests=s.number("KeyManagementServiceFailedRequests"),
+                   host_epid=s.text("KeyManagementServiceProductKeyID"))
 
 
 def _enum_type(reader: _Reader, name: str, *, zero_is_none: bool) -> ActivationType | None:
