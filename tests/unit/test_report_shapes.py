@@ -208,3 +208,20 @@ def test_kms_host_block_carries_the_host_epid(tmp_path: Path) -> None:
     assert (host.current_count, host.listening_port, host.dns_publishing, host.priority) == (
         27, 1688, True, "Low")
     assert host.host_epid == "06401-00206-491-411285-03-1033-9600.0000-0802017"
+
+
+def test_read_all_keeps_order_and_isolates_bad_inputs(tmp_path: Path) -> None:
+    from adba.adapters.reports.batch import read_all
+
+    good = tmp_path / "good.txt"
+    good.write_text("Error: 0xC004F074 No Key Management Service (KMS) could be contacted.\n")
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    items = [ReportInput(str(p), p) for p in (good, bad, good, tmp_path / "missing.txt")] * 20
+    for workers in (1, 2):
+        results = list(read_all(items, workers=workers))
+        assert [item for item, _ in results] == items
+        kinds = [isinstance(result, UnreadableReport) for _, result in results]
+        assert kinds == [False, True, False, True] * 20
+        first = results[0][1]
+        assert not isinstance(first, UnreadableReport) and first[0].errors[0].hresult == 0xC004F074

@@ -19,6 +19,11 @@ __all__ = ["PARALLEL_FROM", "ReadResult", "read_all"]
 
 PARALLEL_FROM = 64
 """Inputs from which reading is spread over the cores (below, a pool costs more than it saves)."""
+PARALLEL_CPUS = 3
+"""CPUs from which worker processes are used by default. Measured on a 2-vCPU machine (see
+docs/performance.md): two workers read no faster than one process (the two vCPUs share a core;
+a pure-CPU loop runs only 1.3 times faster on both) and the results still have to be sent back,
+so there one process is the faster choice. ``ADBA_WORKERS=N`` sets the number outright."""
 _CHUNK = 32
 
 ReadResult = tuple[ReportInput, list[ClientReport] | UnreadableReport]
@@ -39,11 +44,14 @@ def _read_one(item: ReportInput) -> list[ClientReport] | UnreadableReport:
 
 
 def _workers(count: int, workers: int | None) -> int:
+    if workers is None and (os.environ.get("ADBA_WORKERS") or "").strip().isdigit():
+        workers = int(os.environ["ADBA_WORKERS"].strip())
     if workers is not None:
-        return max(1, workers)
-    if count < PARALLEL_FROM or (os.name == "nt" and count < 4 * PARALLEL_FROM):
+        return max(1, min(workers, 32))
+    cpus = os.cpu_count() or 1
+    if count < PARALLEL_FROM or cpus < PARALLEL_CPUS or (os.name == "nt" and count < 4 * PARALLEL_FROM):
         return 1
-    return max(1, min(os.cpu_count() or 1, 8))
+    return min(cpus, 8)
 
 
 def read_all(items: Sequence[ReportInput], workers: int | None = None) -> Iterator[ReadResult]:

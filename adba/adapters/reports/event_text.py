@@ -164,7 +164,7 @@ def message_event_id(message: str) -> int | None:
 
 def sniff_bare_message(text: str) -> bool:
     """A bare Security-SPP message body: its first line is one of :data:`MESSAGE_STARTS`."""
-    return message_event_id(text.lstrip("\ufeff")[:2000]) is not None
+    return message_event_id(text[:4000].lstrip("\ufeff")) is not None
 
 
 def read_bare_message(text: str, source: str) -> list[ClientReport]:
@@ -185,7 +185,7 @@ def read_bare_message(text: str, source: str) -> list[ClientReport]:
 
 def sniff_eventviewer_text(text: str) -> bool:
     """Event Viewer's "Copy details as text": a ``Log Name:`` line, then ``Source:``."""
-    head = _unquote(text.lstrip("\ufeff \r\n")[:4000])
+    head = _unquote(text[:8000].lstrip("\ufeff \r\n")[:4000])
     lines = [line.strip() for line in head.splitlines() if line.strip()][:6]
     if lines and lines[0].startswith("Log Name:") and any(x.startswith("Source:") for x in lines):
         return True

@@ -141,7 +141,7 @@ def event_from_element(event: ET.Element, source: str, where: str) -> tuple[RawE
 
 def sniff_event_xml(text: str) -> bool:
     """True for text that is event XML (``<Event ...>`` or a stream or ``<Events>`` of them)."""
-    head = text.lstrip("\ufeff \t\r\n")[:4096]
+    head = text[:8192].lstrip("\ufeff \t\r\n")[:4096]
     if not head.startswith("<"):
         return False
     return bool(_EVENT_OPEN.search(head)) and "schemas.microsoft.com/win/2004/08/events" in text[:65536]

@@ -28,7 +28,7 @@ def strip_paste_marks(text: str) -> str:
     """Undo what pasting into Markdown did to a report, when (nearly) every line shows it: a
     ``> `` blockquote mark in front, a ``\\`` hard-break at the end, an indentation common to
     every line. Text without such marks is returned as it is."""
-    first = text.lstrip("\ufeff\r\n")[:1]
+    first = text[:4096].lstrip("\ufeff\r\n")[:1]
     if first not in (" ", "\t", ">") and not _BACKSLASH_END.search(text, 0, 4096):
         return text  # the first line is not indented or quoted, and no line ends with '\\'
     lines = text.split("\n")

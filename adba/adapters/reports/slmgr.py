@@ -841,13 +841,30 @@ def _host_port(value: str) -> tuple[str | None, int | None]:
 # Public API
 
 
+_PREPARED: list[tuple[str, list[Line], list[str], Any]] = []
+
+
+def _prepare(text: str) -> tuple[list[Line], list[str], Any]:
+    """Lines and survey of ``text``, kept for the one text last asked about: the sniff and the
+    read of the same report split it once."""
+    if _PREPARED and _PREPARED[0][0] is text:
+        _text, lines, notes, found = _PREPARED[0]
+        return lines, list(notes), found
+    lines, notes = split_lines(text)
+    found = survey(lines)
+    _PREPARED[:] = [(text, lines, list(notes), found)]
+    return lines, notes, found
+
+
 def sniff_slmgr(text: str) -> bool:
     """True when ``text`` looks like slmgr.vbs output: English labels, or slmgr-shaped output
     in another UI language (which :func:`read_slmgr` then refuses, naming the language)."""
     if is_json_or_table(text):
         return False
-    lines, _notes = split_lines(text[:1_000_000])
-    found = survey(lines)
+    if len(text) > 1_000_000:
+        found = survey(split_lines(text[:1_000_000])[0])
+    else:
+        _lines, _notes, found = _prepare(text)
     if found.english > 0:
         return True
     if found.wmi:
@@ -864,8 +881,7 @@ def read_slmgr(text: str, source: str) -> ClientReport:
     """
     if not text.strip():
         raise UnreadableReport("empty file")
-    lines, notes = split_lines(text)
-    found = survey(lines)
+    lines, notes, found = _prepare(text)
     if found.english == 0:
         if not found.wmi and (found.localized > 0 or found.shapes >= 2):
             raise UnreadableReport(foreign_reason(lines, found.localized_language))

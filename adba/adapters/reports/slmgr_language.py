@@ -122,5 +122,5 @@ def foreign_reason(lines: list[Line], language: str | None) -> str:
 
 
 def is_json_or_table(text: str) -> bool:
-    head = text.lstrip("\ufeff \t\n")[:1]
+    head = text[:4096].lstrip("\ufeff \t\n")[:1]
     return head in ("{", "[", "<")

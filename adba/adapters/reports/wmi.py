@@ -639,7 +639,7 @@ def _delimiter(header: str) -> str:
 
 def sniff_wmi_csv(text: str) -> bool:
     """True when ``text`` is an Export-Csv of SoftwareLicensingProduct or -Service."""
-    lines, type_name, index = _csv_start(text)
+    lines, type_name, index = _csv_start(text[:16384])
     if _class_from_type(type_name):
         return True
     if index >= len(lines):
