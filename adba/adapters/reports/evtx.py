@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+import warnings
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -31,6 +32,18 @@ _MAX_BAD_SHOWN = 5
 _HEADER_SIZE = 4096
 _CHUNK_SIZE = 65536
 _CHUNK_MAGIC = b"ElfChnk\x00"
+
+
+def expected_records(data: bytes) -> int:
+    """Records the chunks of ``data`` say they hold (first to last record number of each)."""
+    total = 0
+    for start in range(_HEADER_SIZE, len(data) - _CHUNK_SIZE + 1, _CHUNK_SIZE):
+        if data[start:start + 8] != _CHUNK_MAGIC:
+            continue
+        first, last = struct.unpack_from("<QQ", data, start + 8)
+        if 0 < first <= last and last - first < _CHUNK_SIZE:
+            total += last - first + 1
+    return total
 
 
 def spp_chunks_only(data: bytes) -> tuple[bytes, int, int]:
@@ -66,7 +79,7 @@ def _parser(data: bytes) -> Any:
     except ImportError as exc:
         raise UnreadableReport(EVTX_MISSING) from exc
     try:
-        return PyEvtxParser(io.BytesIO(data))
+        return PyEvtxParser(io.BytesIO(data), skip_errors=True)
     except Exception as exc:  # the parser refuses a damaged header in its own ways
         raise UnreadableReport(f"damaged .evtx file header ({one_word(exc)})") from exc
 
@@ -75,6 +88,15 @@ def one_word(exc: BaseException) -> str:
     """An exception's first line, short."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
+
+
+def _warned(caught: list[warnings.WarningMessage], notes: list[str], bad: int) -> int:
+    """Damage the parser stepped over (``skip_errors``: a chunk or record it could not read),
+    as notes; returns how many."""
+    for index, warning in enumerate(caught):
+        if bad + index < _MAX_BAD_SHOWN:
+            notes.append(f"damaged part skipped: {str(warning.message).splitlines()[0][:160]}")
+    return len(caught)
 
 
 def _text(value: Any) -> str:
@@ -150,16 +172,21 @@ def read_evtx(data: bytes, source: str) -> list[ClientReport]:
     """Read the Security-SPP events of an .evtx file; one report per computer."""
     if not data.startswith(EVTX_MAGIC):
         raise UnreadableReport("not an .evtx file (no ElfFile header)")
-    parser = _parser(spp_chunks_only(data)[0])
+    kept = spp_chunks_only(data)[0]
+    parser = _parser(kept)
     notes: list[str] = []
     raw: list[RawEvent] = []
     skipped = 0
     bad = 0
+    seen = 0
     records = parser.records_json()
     while True:
         try:
-            record = next(records)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                record = next(records)
         except StopIteration:
+            bad += _warned(caught, notes, bad)
             break
         except Exception as exc:  # a damaged record or chunk: keep the rest
             bad += 1
@@ -168,6 +195,8 @@ def read_evtx(data: bytes, source: str) -> list[ClientReport]:
             if bad > 10_000:
                 break
             continue
+        bad += _warned(caught, notes, bad)
+        seen += 1
         text = record.get("data") if isinstance(record, dict) else None
         if not isinstance(text, str):
             bad += 1
@@ -188,6 +217,10 @@ def read_evtx(data: bytes, source: str) -> list[ClientReport]:
         raw.append(event)
     if bad > _MAX_BAD_SHOWN:
         notes.append(f"{bad} record(s) in all could not be read")
+    missing = expected_records(kept) - seen
+    if missing > 0:
+        notes.append(f"{missing} record(s) the chunk headers announce could not be read (a "
+                     "damaged or partly overwritten log); the events found are used")
     if skipped:
         notes.append(f"skipped {skipped} event(s) of other providers (or without an event id)")
     if not raw:
