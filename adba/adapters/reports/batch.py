@@ -19,11 +19,11 @@ __all__ = ["PARALLEL_FROM", "ReadResult", "read_all"]
 
 PARALLEL_FROM = 64
 """Inputs from which reading is spread over the cores (below, a pool costs more than it saves)."""
-PARALLEL_CPUS = 3
-"""CPUs from which worker processes are used by default. Measured on a 2-vCPU machine (see
-docs/performance.md): two workers read no faster than one process (the two vCPUs share a core;
-a pure-CPU loop runs only 1.3 times faster on both) and the results still have to be sent back,
-so there one process is the faster choice. ``ADBA_WORKERS=N`` sets the number outright."""
+PARALLEL_CPUS = 2
+"""CPUs from which worker processes are used (on many files). Measured on a 2-vCPU machine
+(docs/performance.md): on a fleet mix with .evtx logs two workers make ``adba diagnose`` 15-20%
+faster; on small text reports only they gain nothing, the two vCPUs sharing a core (a pure-CPU
+loop runs 1.3 times faster on both). ``ADBA_WORKERS=N`` sets the number outright."""
 _CHUNK = 32
 
 ReadResult = tuple[ReportInput, list[ClientReport] | UnreadableReport]
