@@ -6,12 +6,11 @@ Any problem becomes ``InputFileError`` naming the file; the list is validated st
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-from adba.core.kms_emulators import EmulatorList, EmulatorListError, validate_emulator_list
+from adba.adapters.data_documents import packaged_text, parse_document
+from adba.core.kms_emulators import EmulatorList, validate_emulator_list
 from adba.errors import InputFileError
 
 PACKAGED_NAME = "kms-emulators.json"
@@ -20,15 +19,7 @@ PACKAGED_LABEL = "adba/data/kms-emulators.json (packaged)"
 
 def parse_emulator_list(text: str, label: str) -> EmulatorList:
     """Validate a document given as text; ``InputFileError`` with the line or JSON path."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(label, f"not valid JSON: {exc.msg} (column {exc.colno})",
-                             line=exc.lineno) from exc
-    try:
-        return validate_emulator_list(doc, label)
-    except EmulatorListError as exc:
-        raise InputFileError(label, f"{exc.path}: {exc.detail}") from exc
+    return parse_document(text, label, validate_emulator_list)
 
 
 def load_emulator_file(path: Path) -> EmulatorList:
@@ -43,8 +34,4 @@ def load_emulator_file(path: Path) -> EmulatorList:
 @lru_cache(maxsize=1)
 def packaged_emulator_list() -> EmulatorList:
     """The list shipped with adba (read once per process)."""
-    try:
-        text = (resources.files("adba") / "data" / PACKAGED_NAME).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(PACKAGED_LABEL, f"cannot read: {exc}", hint="reinstall adba") from exc
-    return parse_emulator_list(text, PACKAGED_LABEL)
+    return parse_emulator_list(packaged_text(PACKAGED_NAME, PACKAGED_LABEL), PACKAGED_LABEL)

@@ -145,6 +145,20 @@ def _check_product(report: ClientReport, wanted: dict[str, Any]) -> None:
             assert getattr(product, key) == value, (key, getattr(product, key), value)
 
 
+def _check_kms_event(decoded: Any, wanted: dict[str, Any]) -> None:
+    """One decoded 12288 request or 12289 response against the manifest's values."""
+    for key, value in wanted.items():
+        if key == "host":
+            got = f"{decoded.host}:{decoded.port}" if decoded.port else decoded.host
+        elif key == "hresult":
+            got, value = _hex(decoded.hresult), value.upper().replace("0X", "0x")
+        elif key == "sku_id":
+            got, value = decoded.sku_id, uuid.UUID(value)
+        else:
+            got = getattr(decoded, key)
+        assert got == value, (key, got, value)
+
+
 def _check(report: ClientReport, expect: dict[str, Any]) -> None:
     for key, value in expect.items():
         if key == "computer":
@@ -171,29 +185,11 @@ def _check(report: ClientReport, expect: dict[str, Any]) -> None:
         elif key == "events":
             got_events = Counter(str(e.event_id) for e in report.events)
             assert got_events == Counter({str(k): v for k, v in value.items()}), (got_events, value)
-        elif key == "kms_requests":
-            requests = [e.kms_request for e in report.events if e.kms_request is not None]
+        elif key in ("kms_requests", "kms_responses"):
+            attr = "kms_request" if key == "kms_requests" else "kms_response"
+            decoded = [getattr(e, attr) for e in report.events if getattr(e, attr) is not None]
             for index, wanted in enumerate(value):
-                request = requests[index]
-                for r_key, r_value in wanted.items():
-                    if r_key == "host":
-                        got_host = f"{request.host}:{request.port}" if request.port else request.host
-                        assert got_host == r_value, (got_host, r_value)
-                    elif r_key == "hresult":
-                        assert _hex(request.hresult) == r_value.upper().replace("0X", "0x")
-                    elif r_key == "sku_id":
-                        assert request.sku_id == uuid.UUID(r_value)
-                    else:
-                        assert getattr(request, r_key) == r_value, (r_key, getattr(request, r_key))
-        elif key == "kms_responses":
-            responses = [e.kms_response for e in report.events if e.kms_response is not None]
-            for index, wanted in enumerate(value):
-                response = responses[index]
-                for r_key, r_value in wanted.items():
-                    if r_key == "hresult":
-                        assert _hex(response.hresult) == r_value.upper().replace("0X", "0x")
-                    else:
-                        assert getattr(response, r_key) == r_value, (r_key, getattr(response, r_key))
+                _check_kms_event(decoded[index], wanted)
         elif key == "ad_activations":
             got_ad = [(e.sku_id, e.ao_name, e.ao_dn) for e in report.events if e.event_id == 12308]
             for wanted in value:
