@@ -272,7 +272,7 @@ def _kms_client_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
             host = escape(v.host_text)
             if v.listed_host is not None:
                 host += "\n[red]listed as a public KMS emulator[/red]"
-            rows.append((escape(d.computer), escape(d.product.name or "—"), host,
+            rows.append((escape(d.computer), escape(_product_label(d.product)), host,
                          escape(v.ip or "—"), epid_text if epid is None else
                          epid_text.replace(epid.raw, escape(epid.raw)),
                          escape(v.intervals_text), v.caching_text))
@@ -297,7 +297,7 @@ def _kms_host_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
             if d.kms_host_epid is not None:
                 csvlk = escape(d.kms_host_epid.csvlk_names if d.kms_host_epid.csvlks
                                else "matches no CSVLK")
-            rows.append((escape(d.computer), escape(d.product.name or "—"), csvlk, count,
+            rows.append((escape(d.computer), escape(_product_label(d.product)), csvlk, count,
                          str(h.listening_port or "—"), dns, escape(h.priority or "—"),
                          escape(host_requests_text(h))))
     return rows
@@ -324,7 +324,7 @@ def render_diagnose(console: Console, result: dict[str, Any], summary: dict[str,
                 label = (f"[{SEVERITY_STYLE[worst.severity]}]{escape(worst.title)}[/] "
                          f"({escape(label)})")
             state = d.state + (f"\n[dim]as of {d.as_of:%Y-%m-%d %H:%M}[/dim]" if d.as_of else "")
-            table.add_row(escape(d.computer), escape(d.product.name or "—"), d.kind.value,
+            table.add_row(escape(d.computer), escape(_product_label(d.product)), d.kind.value,
                           state, label)
     console.print(table)
     clients = _kms_client_rows(result)
@@ -361,3 +361,12 @@ def render_diagnose(console: Console, result: dict[str, Any], summary: dict[str,
     console.print(Text(f"{summary['reports_read']} report(s) read, "
                        f"{summary['reports_unreadable']} unreadable, {summary['products']} "
                        f"product(s); exit code {exit_code}"))
+
+
+def _product_label(product: Any) -> str:
+    """The product's name, else its SKU id (events name products by SKU only), else a dash."""
+    if product.name:
+        return str(product.name)
+    if product.activation_id is not None:
+        return f"SKU {product.activation_id}"
+    return "—"

@@ -71,6 +71,10 @@ class KmsClient:
     activation_interval: int | None = None
     renewal_interval: int | None = None
     host_caching: bool | None = None
+    contacted_host: str | None = None
+    """The host a request went to, from events (12288): whether it was registered or found by
+    DNS is not logged."""
+    contacted_port: int | None = None
 
 
 @dataclass(frozen=True)

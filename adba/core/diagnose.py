@@ -294,6 +294,10 @@ class Correlator:
                     and product.activation_id is None and not report.errors \
                     and product.kms_host is None and not product.is_kms_host:
                 continue  # an installed licence without a key: nothing to diagnose
+            if product.name is None and product.activation_id is not None and \
+                    (sku := self.catalog.client_sku(product.activation_id)) is not None:
+                # Events give only the SKU id; the catalog's name says so.
+                product = dataclasses.replace(product, name=f"{sku.name} (name from the catalog)")
             ctx = self._context(report, machine, product)
             block = product.kms_host
             if block is None and ctx.cls.kind is ProductKind.KMS_HOST:

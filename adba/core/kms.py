@@ -131,6 +131,8 @@ def client_view(k: KmsClient, catalog: Catalog, today: datetime.date,
         host, port, found = k.registered_host, k.registered_port, "registered"
     elif k.discovered_host:
         host, port, found = k.discovered_host, k.discovered_port, "dns"
+    elif k.contacted_host:
+        host, port, found = k.contacted_host, k.contacted_port, None
     else:
         host, port, found = None, None, None
     epid = identify_epid(k.host_pid, catalog, today, emulators) if k.host_pid else None

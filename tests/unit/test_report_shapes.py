@@ -170,7 +170,7 @@ def test_event_list_groups_by_machine_and_pairs_kms_events(tmp_path: Path) -> No
     assert [e.event_id for e in report.events] == [12289, 12288]
     product, = report.products
     assert product.activation_id == W10_ENT and product.kms is not None
-    assert (product.kms.discovered_host, product.kms.activation_interval) == ("kms9.contoso.test", 120)
+    assert (product.kms.contacted_host, product.kms.activation_interval) == ("kms9.contoso.test", 120)
     response = report.events[0].kms_response
     assert response is not None and response.current_count == 12
 

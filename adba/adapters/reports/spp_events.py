@@ -22,6 +22,7 @@ state. A log holding several machines (merged logs, a renamed machine) gives one
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections import Counter
@@ -69,6 +70,8 @@ _SL_STATES = {"sl_licensing_status_unlicensed": LicenseStatus.UNLICENSED,
               "sl_licensing_status_notification": LicenseStatus.NOTIFICATION}
 """8230's ``LicenseState`` names (SLAPI's SLLICENSINGSTATUS). ``IN_GRACE_PERIOD`` does not say
 which grace period, so it is kept as text only."""
+_VERSION = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4,5}\.[0-9]{1,6}")
+"""902's data: the licensing service's version (6.1.7601.17514 on Windows 7)."""
 _KV = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ]{1,40}?)\s*=\s*(?P<value>.*?)\s*$")
 _MAX_EVIDENCE = 300
 
@@ -359,6 +362,10 @@ def _later(a: datetime | None, b: datetime | None) -> bool:
     return a >= b
 
 
+_MERGED = ("license_status", "license_status_reason", "partial_product_key", "product_key_channel",
+           "vl_activation_type", "ad", "kms", "grace_minutes")
+
+
 def _products(events: Sequence[ClientEvent]) -> tuple[ProductStatus, ...]:
     """The latest state of each SKU the events speak of."""
     latest: dict[uuid.UUID, ProductStatus] = {}
@@ -368,8 +375,16 @@ def _products(events: Sequence[ClientEvent]) -> tuple[ProductStatus, ...]:
 
     def put(sku: uuid.UUID, product: ProductStatus) -> None:
         old = latest.get(sku)
-        if old is None or _later(product.as_of, old.as_of):
+        if old is None:
             latest[sku] = product
+            return
+        newer, older = (product, old) if _later(product.as_of, old.as_of) else (old, product)
+        # The newer event's values win; what it does not say (how the SKU was last activated,
+        # its key) is kept from the older one.
+        merged = {name: getattr(newer, name) if getattr(newer, name) is not None
+                  else getattr(older, name) for name in _MERGED}
+        latest[sku] = dataclasses.replace(newer, **merged,
+                                          evidence=older.evidence + newer.evidence)
 
     ordered = list(events)
     if all(e.time is not None for e in ordered):
@@ -396,8 +411,8 @@ def _products(events: Sequence[ClientEvent]) -> tuple[ProductStatus, ...]:
             put(request.sku_id, ProductStatus(
                 activation_id=request.sku_id, license_status=LicenseStatus.LICENSED,
                 vl_activation_type=ActivationType.KMS,
-                kms=KmsClient(cmid=request.cmid, discovered_host=request.host,
-                              discovered_port=request.port,
+                kms=KmsClient(cmid=request.cmid, contacted_host=request.host,
+                              contacted_port=request.port,
                               activation_interval=response.activation_interval,
                               renewal_interval=response.renewal_interval),
                 as_of=event.time,
@@ -482,8 +497,11 @@ def reports_from_events(raw: Sequence[RawEvent], source: str, shape: str, notes:
                        f"this report has the {len(items)} event(s) of {computer}; the latest "
                        f"name is {latest_name}")
         times = [e.time for e in decoded if e.time is not None]
+        versions = [e.fields[0] for e in decoded
+                    if e.event_id == 902 and e.fields and _VERSION.fullmatch(e.fields[0].strip())]
         reports.append(ClientReport(
             source=source, format=shape, computer=computer, events=tuple(decoded),
             errors=tuple(errors), products=_products(decoded), notes=tuple(own),
-            collected_at=max(times) if times else None, computer_aliases=aliases))
+            collected_at=max(times) if times else None, computer_aliases=aliases,
+            service_version=versions[-1].strip() if versions else None))
     return reports
