@@ -33,7 +33,10 @@ sys.path.insert(0, str(REPO))
 from adba.core.catalog import FORMAT, FORMAT_VERSION, validate_catalog  # noqa: E402
 
 CATALOG_VERSION = "2026-11-27"
-DEFAULT_REFERENCE = REPO.parent / "shared" / "reference"
+SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+VENDORED_REFERENCE = REPO / "data" / "sources"
+DEFAULT_REFERENCE = SHARED_REFERENCE if (SHARED_REFERENCE / "volume-products.json").is_file() \
+    else VENDORED_REFERENCE
 DEFAULT_OUTPUT = REPO / "adba" / "data" / "catalog.json"
 
 WINDOWS = "55c92734-d682-4d71-983e-d6ec3f16059f"
@@ -475,7 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                         help="folder holding volume-products.json and volume-products-kmsrsos.json "
-                             "(default: ../shared/reference beside the repository)")
+                             "(default: ../shared/reference beside the repository, else the copies "
+                             "in data/sources/)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if the output file differs from a fresh build")

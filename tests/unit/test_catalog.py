@@ -26,20 +26,40 @@ from tests.conftest import REPO
 
 
 def _shared_reference() -> Path:
-    """The shared facts: ADBA_SHARED_REFERENCE, else a shared/ beside the clone (as in CI) or
-    above it, else the workplace's own copy."""
+    """The shared facts: ADBA_SHARED_REFERENCE, else a shared/ beside or above the clone (as in CI),
+    else the copies vendored in data/sources/."""
     import os
 
     if os.environ.get("ADBA_SHARED_REFERENCE"):
         return Path(os.environ["ADBA_SHARED_REFERENCE"])
+    return _shared_copy() or VENDORED
+
+
+VENDORED = REPO / "data" / "sources"
+"""The copies kept in the repository (data/sources/README.md)."""
+
+
+def _shared_copy() -> Path | None:
+    """A shared/reference/ beside or above the clone (as CI has it), if there is one."""
     for parent in REPO.parents:
         candidate = parent / "shared" / "reference"
-        if candidate.is_dir():
+        if (candidate / "volume-products.json").is_file():
             return candidate
-    return REPO.parent / "shared" / "reference"
+    return None
 
 
 SHARED = _shared_reference()
+
+
+@pytest.mark.parametrize("name", ["volume-products.json", "volume-products-kmsrsos.json",
+                                  "volume-products.md", "catalog-reconciliation.md"])
+def test_the_vendored_reference_is_the_shared_one(name: str) -> None:
+    shared = _shared_copy()
+    assert (VENDORED / name).is_file()
+    if shared is None:
+        return  # a clone with nothing beside it: the vendored copy is all there is
+    assert (VENDORED / name).read_bytes() == (shared / name).read_bytes(), (
+        f"data/sources/{name} differs from {shared / name}: copy the shared file again")
 CATALOG_FILE = REPO / "adba" / "data" / "catalog.json"
 
 WINDOWS = "55c92734-d682-4d71-983e-d6ec3f16059f"
