@@ -157,8 +157,6 @@ def test_kms_host_block_thresholds(count: int, office: bool, expected: Severity 
 # ------------------------------------------------------------------ KMS host roles (017/018)
 def test_kms_host_keeps_its_key_and_could_move_to_adba() -> None:
     path = REPO / "fixtures" / "real" / "slmgr" / "officedocs-office16-kmshost-dlv.txt"
-    if not path.exists():
-        pytest.skip("real fixture not present")
     report = read_reports(ReportInput(str(path), path))[0]
     diag = diagnose(report)[0]
     assert diag.kind.value == "kms-host"
@@ -251,7 +249,7 @@ def test_cli_json_carries_the_decoded_kms_blocks() -> None:
 
 def test_cli_text_shows_kms_tables_and_base_names(tmp_path: Path) -> None:
     host = REPO / "fixtures" / "real" / "slmgr" / "technet-ws2008r2-ent-kmshost-dli-doublespaced.txt"
-    args = [str(CLIENTS / "slmgr-dlv-win10-kms.txt")] + ([str(host)] if host.exists() else [])
+    args = [str(CLIENTS / "slmgr-dlv-win10-kms.txt"), str(host)]
     run = run_adba("diagnose", *args, "--demo")
     assert run.code in (0, 1), run.stderr
     out = run.stdout
