@@ -225,3 +225,21 @@ def test_read_all_keeps_order_and_isolates_bad_inputs(tmp_path: Path) -> None:
         assert kinds == [False, True, False, True] * 20
         first = results[0][1]
         assert not isinstance(first, UnreadableReport) and first[0].errors[0].hresult == 0xC004F074
+
+
+def test_event_table_rows_take_the_provider_group_above_them(tmp_path: Path) -> None:
+    text = "\n".join([
+        "", "   ProviderName: Microsoft-Windows-Security-SPP", "",
+        "TimeCreated                     Id LevelDisplayName Message",
+        "-----------                     -- ---------------- -------",
+        "2024-04-13T21:00:00Z          8198 Error            License Activation (slui.exe) failed with the...",
+        "", "   ProviderName: Service Control Manager", "",
+        "TimeCreated                     Id LevelDisplayName Message",
+        "-----------                     -- ---------------- -------",
+        "2024-04-13T21:00:00Z          7036 Information      The service entered the running state.", ""])
+    report, = read(tmp_path, text)
+    assert report.format == "event-table"
+    assert [(e.event_id, e.evidence.where if e.evidence else None) for e in report.events] == [
+        (8198, "line 6")]
+    assert any("Service Control Manager (1)" in note for note in report.notes)
+    assert any("cut by the console" in note for note in report.notes)

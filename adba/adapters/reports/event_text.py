@@ -363,22 +363,19 @@ def read_event_list(text: str, source: str) -> list[ClientReport]:
     return _events_from_records(parse_format_list(text), source, "event-list")
 
 
+_GROUP = re.compile(r"^\s*ProviderName:\s*(.+?)\s*$")
+
+
 def read_event_table(text: str, source: str) -> list[ClientReport]:
-    """Read ``Get-WinEvent ... | Format-Table`` output (the default view)."""
+    """Read ``Get-WinEvent ... | Format-Table`` output (the default view groups rows under
+    ``   ProviderName: <name>`` lines; each row takes the group line above it)."""
+    groups = [(number, match.group(1)) for number, line in enumerate(text.splitlines(), start=1)
+              if (match := _GROUP.match(line))]
+    records = parse_format_table(text)
     providers: dict[int, str] = {}
-    current: str | None = None
-    records: list[PsRecord] = []
-    # The default view groups rows under "   ProviderName: <name>" lines.
-    chunks = re.split(r"(?m)^\s*ProviderName:\s*(.+?)\s*$", text)
-    if len(chunks) == 1:
-        records = parse_format_table(text)
-    else:
-        for index, chunk in enumerate(chunks):
-            if index % 2 == 1:
-                current = chunk
-                continue
-            for record in parse_format_table(chunk):
-                if current:
-                    providers[len(records)] = current
-                records.append(record)
+    for index, record in enumerate(records):
+        line = int(record.where.split()[-1])
+        above = [name for number, name in groups if number < line]
+        if above:
+            providers[index] = above[-1]
     return _events_from_records(records, source, "event-table", providers)

@@ -81,10 +81,10 @@ def _parser(data: bytes) -> Any:
     try:
         return PyEvtxParser(io.BytesIO(data), skip_errors=True)
     except Exception as exc:  # the parser refuses a damaged header in its own ways
-        raise UnreadableReport(f"damaged .evtx file header ({one_word(exc)})") from exc
+        raise UnreadableReport(f"damaged .evtx file header ({_first_line(exc)})") from exc
 
 
-def one_word(exc: BaseException) -> str:
+def _first_line(exc: BaseException) -> str:
     """An exception's first line, short."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
@@ -191,7 +191,7 @@ def read_evtx(data: bytes, source: str) -> list[ClientReport]:
         except Exception as exc:  # a damaged record or chunk: keep the rest
             bad += 1
             if bad <= _MAX_BAD_SHOWN:
-                notes.append(f"a record could not be read ({one_word(exc)}); skipped")
+                notes.append(f"a record could not be read ({_first_line(exc)}); skipped")
             if bad > 10_000:
                 break
             continue

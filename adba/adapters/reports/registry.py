@@ -277,7 +277,7 @@ def shapes_read() -> str:
 
 def read_input(item: Input) -> list[ClientReport]:
     """The reports in one input, read by the first reader whose sniff accepts it."""
-    if not item.data.strip():
+    if not item.data or item.data.isspace():
         raise UnreadableReport("empty file")
     for reader in READERS:
         if reader.sniff(item):

@@ -370,7 +370,6 @@ def _products(events: Sequence[ClientEvent]) -> tuple[ProductStatus, ...]:
     """The latest state of each SKU the events speak of."""
     latest: dict[uuid.UUID, ProductStatus] = {}
     checked: dict[uuid.UUID, ProductStatus] = {}
-    last_request: dict[uuid.UUID | None, ClientEvent] = {}
     last_request_any: ClientEvent | None = None
 
     def put(sku: uuid.UUID, product: ProductStatus) -> None:
@@ -398,7 +397,6 @@ def _products(events: Sequence[ClientEvent]) -> tuple[ProductStatus, ...]:
                 ad=AdActivation(object_name=event.ao_name, object_dn=event.ao_dn),
                 as_of=event.time, evidence=ev))
         elif event.event_id == 12288 and event.kms_request is not None:
-            last_request[event.kms_request.sku_id] = event
             last_request_any = event
         elif event.event_id == 12289 and event.kms_response is not None:
             response = event.kms_response
