@@ -232,7 +232,8 @@ def test_event_table_rows_take_the_provider_group_above_them(tmp_path: Path) -> 
         "", "   ProviderName: Microsoft-Windows-Security-SPP", "",
         "TimeCreated                     Id LevelDisplayName Message",
         "-----------                     -- ---------------- -------",
-        "2024-04-13T21:00:00Z          8198 Error            License Activation (slui.exe) failed with the...",
+        "2024-04-13T21:00:00Z          8198 Error            License Activation (slui.exe) "
+        "failed with the...",
         "", "   ProviderName: Service Control Manager", "",
         "TimeCreated                     Id LevelDisplayName Message",
         "-----------                     -- ---------------- -------",
