@@ -1,5 +1,5 @@
 """Allow ``python -m adba``."""
 
-from adba.cli.app import main
+from adba.cli.main import main
 
 main()

@@ -69,14 +69,16 @@ SOURCES: list[dict[str, str]] = [
         "(machine transcription of Microsoft-signed pkeyconfig and KMS-host licences, "
         "Security-SPP-KmsCountedIdList, from the Windows Server 2025 build 26100 image and the "
         "Office LTSC 2024 Volume License Pack) plus docs/research-findings.md, as extracted in "
-        "shared/reference/volume-products-kmsrsos.json. Trusted first where it has a value.")},
+        "https://github.com/adba-project/adba/blob/main/data/sources/volume-products-kmsrsos.json. "
+        "Trusted first where it has a value.")},
     {"id": "pykms", "description": (
         "Py-KMS-Organization/py-kms b0e1615dec06293c927625006a99e6ec54a001aa py-kms/KmsDataBase.xml "
         "(KMS emulator data; the only source for most names and for client SKU -> KMS ID), as "
-        "merged in shared/reference/volume-products.json.")},
+        "merged in https://github.com/adba-project/adba/blob/main/data/sources/volume-products.json.")},
     {"id": "vlmcsd", "description": (
         "Wind4/vlmcsd 70e03572b254688b8c3557f898e7ebd765d29ae1 src/kmsdata-full.c (KMS emulator data "
-        "up to Windows Server 2019 / Office 2019), as merged in shared/reference/volume-products.json.")},
+        "up to Windows Server 2019 / Office 2019), as merged in "
+        "https://github.com/adba-project/adba/blob/main/data/sources/volume-products.json.")},
     {"id": "msdocs", "description": (
         "Microsoft Learn KMS client activation keys (GVLK) pages for Windows/Windows Server and "
         "Office, and the KMS planning table; no GUIDs. A client SKU carries it when Microsoft "
@@ -109,7 +111,8 @@ SOURCES: list[dict[str, str]] = [
         "Windows 11 LTSC 2024 = 26100 (the Server 2025 build). Correct them with --product-db "
         "if needed.")},
     {"id": "adba-reconciliation", "description": (
-        "A value set by adba's build script following shared/reference/catalog-reconciliation.md: "
+        "A value set by adba's build script following "
+        "https://github.com/adba-project/adba/blob/main/data/sources/catalog-reconciliation.md: "
         "a synthetic or undefined py-kms KMS ID replaced by the genuine one (WS2022 10a7e9fb -> "
         "b74263e4; WS2025 4b83307d -> 907f1f65; Office LTSC 2024 1b4db7eb -> a8973cb5), an "
         "undefined ID dropped (Vista pre-release e4ce4674), build-dependent LTSC KMS IDs, the WS2025 "

@@ -13,13 +13,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from adba.about import DOCS_URL
 from adba.core.catalog import Catalog, CatalogError, merge_catalogs, validate_catalog
 from adba.errors import InputFileError
 
 PACKAGED_NAME = "catalog.json"
 PACKAGED_LABEL = "adba/data/catalog.json (packaged)"
 ENV_VAR = "ADBA_PRODUCT_DB"
-HINT = "see docs/catalog.md for the format"
+HINT = f"see {DOCS_URL}catalog.md for the format"
 
 
 def _parse(text: str, label: str) -> dict[str, Any]:

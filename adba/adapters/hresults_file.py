@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from adba.about import DOCS_URL
 from adba.adapters.data_documents import packaged_text, parse_document
 from adba.core.hresults import KnowledgeBase, validate_hresults
 
 PACKAGED_NAME = "hresults.json"
 PACKAGED_LABEL = "adba/data/hresults.json (packaged)"
-HINT = "reinstall adba; see docs/error-codes.md for the format"
+HINT = f"reinstall adba; see {DOCS_URL}error-codes.md for the format"
 
 
 def parse_knowledge_base(text: str, label: str) -> KnowledgeBase:

@@ -33,3 +33,12 @@ def exit_code_for(findings: Iterable[Finding], fail_on: Severity) -> ExitCode:
     if not counted:
         return ExitCode.OK
     return ExitCode.CRITICAL if max(counted) >= Severity.HIGH.rank else ExitCode.WARNING
+
+
+def exit_code_of(result: object, fail_on: Severity) -> ExitCode:
+    """A result's exit code: from its findings at or above ``fail_on``; a lookup that found
+    nothing (``outcome == "incomplete"``) is at least 1."""
+    code = exit_code_for(getattr(result, "findings", ()), fail_on)
+    if getattr(result, "outcome", "complete") == "incomplete" and code is ExitCode.OK:
+        return ExitCode.WARNING
+    return code

@@ -15,6 +15,16 @@ from adba.core.findings import Finding
 from adba.core.kms import HostEpid, KmsClientView, threshold_text
 from adba.core.models import ActivationObject, ContainerInfo, ForestData
 from adba.core.phone_ids import split_confirmation_id, split_installation_id
+from adba.core.results import (
+    CatalogExplainResult,
+    CatalogListResult,
+    CoverageResult,
+    DiagnoseResult,
+    ExplainResult,
+    Result,
+    RulesResult,
+    ScanResult,
+)
 from adba.core.rules.acl import describe
 from adba.core.schema_versions import functional_level, schema_release
 from adba.errors import AdbaError
@@ -45,6 +55,67 @@ def envelope(command: str, status: str, exit_code: int, data: Any,
 COMPACT_FROM = 1_000_000
 """Documents at least this long (fleets of reports) are written compact, on one line: Python's
 fast encoder does not indent, and nobody reads a megabyte of JSON by eye."""
+
+
+def error_document(command: str, error: AdbaError) -> str:
+    """The envelope of a run that could not inspect (exit 3), as text."""
+    return dumps(envelope(command, "error", 3, None, [], [error]))
+
+
+def result_document(result: Result, exit_code: int) -> str:
+    """The envelope of any command's result, as text: the one place every JSON document is
+    made (its ``data`` by :func:`data_json`)."""
+    from adba.cli.exit_codes import STATUS, ExitCode
+
+    code = ExitCode(exit_code)
+    return dumps(envelope(result.command, STATUS[code], code, data_json(result),
+                          list(result.findings), []))
+
+
+def data_json(result: Result) -> dict[str, Any]:
+    """The ``data`` member of a command's envelope (docs/json.md)."""
+    from adba.cli import render_catalog, render_explain
+    from adba.core.verdict import forest_verdict
+
+    if isinstance(result, ScanResult):
+        payload = {"verdict": forest_verdict(result.data, result.findings, result.catalog,
+                                             result.coverage),
+                   **forest_data_json(result.data, result.catalog)}
+        if result.coverage is not None:
+            payload["coverage"] = coverage_json(result.coverage)
+        payload["notes"] = list(result.notes)
+        return payload
+    if isinstance(result, CoverageResult):
+        forest = forest_data_json(result.data, result.catalog)
+        return {"verdict": forest_verdict(result.data, result.findings, result.catalog,
+                                          result.coverage),
+                "source": forest["source"], "coverage": coverage_json(result.coverage),
+                "objects": forest["objects"], "notes": list(result.notes)}
+    if isinstance(result, DiagnoseResult):
+        from adba.core.verdict import diagnose_result_verdict
+
+        return {
+            "verdict": diagnose_result_verdict(result),
+            "forest_source": forest_data_json(result.data)["source"],
+            "reports": [r.json if r.json is not None
+                        else diagnose_report_json(r.report, list(r.diagnoses))
+                        for r in result.reports],
+            "unreadable": [{"source": u.source, "reason": u.reason, "line": u.line}
+                           for u in result.unreadable],
+            "summary": result.summary(),
+        }
+    if isinstance(result, CatalogListResult):
+        return render_catalog.list_json(result)
+    if isinstance(result, CatalogExplainResult):
+        return render_catalog.explain_json(result)
+    if isinstance(result, ExplainResult):
+        return render_explain.explain_json(result)
+    if isinstance(result, RulesResult):
+        return {"query": result.query, "rules": [
+            {"rule_id": r.rule_id, "severity": r.severity.value, "title": r.title,
+             "explanation": r.explanation, "remediation": r.remediation, "doc_url": r.doc_url}
+            for r in result.rules]}
+    return {"written": result.what}
 
 
 def dumps(document: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -14,8 +14,19 @@ from adba.core.catalog import Catalog
 from adba.core.coverage import CoverageReport
 from adba.core.findings import Finding, Severity
 from adba.core.models import ActivationObject, ContainerInfo, ForestData, Readability, SourceKind
+from adba.core.results import (
+    CatalogExplainResult,
+    CatalogListResult,
+    CoverageResult,
+    DiagnoseResult,
+    ExplainResult,
+    Result,
+    RulesResult,
+    ScanResult,
+)
 from adba.core.rules.acl import describe
 from adba.core.schema_versions import functional_level, schema_release
+from adba.core.verdict import diagnose_result_verdict, forest_verdict
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -98,32 +109,32 @@ def forest_table(data: ForestData) -> Table:
     return table
 
 
-def objects_table(data: ForestData, catalog: Catalog | None = None) -> Table:
-    """One row per activation object, its CSVLK and products named from the catalog."""
-    table = Table(title=f"Activation objects ({len(data.objects)})", title_justify="left",
-                  show_lines=False, expand=False)
-    table.add_column("Name / extended PID", overflow="fold")
-    table.add_column("CSVLK", overflow="fold")
-    table.add_column("Key", no_wrap=True)
-    table.add_column("Enables", overflow="fold")
-    table.add_column("Licence")
-    table.add_column("Created", no_wrap=True)
-    for obj in data.objects:
+def objects_table(data: ForestData, catalog: Catalog | None = None) -> Group:
+    """One block per activation object: its name, CSVLK (named from the catalog), extended PID,
+    key, licence, creation date and what it enables. Identifiers sit on lines of their own and
+    are never broken; long names fold."""
+    blocks: list[Any] = []
+    for i, obj in enumerate(data.objects, 1):
         if obj.licence("msSPP-OnlineLicense"):
-            licence = "online"
+            licence = "online licence"
         elif obj.licence("msSPP-PhoneLicense"):
-            licence = "phone"
+            licence = "phone licence"
         else:
-            licence = "[red]none[/red]"
-        table.add_row(
-            f"{escape(obj.label)}\n[dim]{escape(obj.csvlk_pid or 'no PID')}[/dim]",
-            _csvlk_cell(obj, catalog),
-            escape(obj.partial_product_key or "—"),
-            _enables(obj, catalog),
-            licence,
-            obj.when_created.strftime("%Y-%m-%d") if obj.when_created else "—",
-        )
-    return table
+            licence = "[red]no licence[/red]"
+        if i > 1:
+            blocks.append(Text(""))
+        blocks.append(Text(f"{i}. {obj.label}", style="bold", overflow="fold"))
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column(overflow="fold")
+        table.add_row("   CSVLK", _csvlk_cell(obj, catalog))
+        table.add_row("   PID", escape(obj.csvlk_pid or "none"))
+        created = obj.when_created.strftime("%Y-%m-%d") if obj.when_created else "unknown"
+        table.add_row("   Key", f"{escape(obj.partial_product_key or '—')} · {licence} · "
+                                f"created {created}")
+        table.add_row("   Enables", _enables(obj, catalog))
+        blocks.append(table)
+    return Group(*blocks)
 
 
 def render_finding(console: Console, f: Finding) -> None:
@@ -144,7 +155,8 @@ def render_finding(console: Console, f: Finding) -> None:
     why.add_row("  Why:", f.explanation)
     console.print(why)
     console.print(Text.assemble(("  Fix: ", "bold"), f.remediation), soft_wrap=True)
-    console.print(Text(f"  See {f.doc_url}", style="dim"), soft_wrap=True)
+    console.print(Text(f"  More: adba rules show {f.rule_id} · {f.doc_url}", style="dim"),
+                  soft_wrap=True)
     console.print()
 
 
@@ -178,7 +190,7 @@ def _csvlk_cell(obj: ActivationObject, catalog: Catalog | None) -> str:
         return text
     row = catalog.csvlk(value)
     name = escape(row.name) if row else "[yellow]unknown CSVLK[/yellow]"
-    return f"{name}\n[dim]{text}[/dim]"
+    return f"{text}\n{name}"
 
 
 def _enables(obj: ActivationObject, catalog: Catalog | None) -> str:
@@ -189,29 +201,46 @@ def _enables(obj: ActivationObject, catalog: Catalog | None) -> str:
     return "\n".join(names) or "—"
 
 
+def render_notes(console: Console, notes: tuple[str, ...] | list[str]) -> None:
+    """Caveats of what was read, one per line (never only in JSON)."""
+    if not notes:
+        return
+    console.print(Text("Notes", style="bold underline"))
+    for note in notes:
+        console.print(Text(f"  - {note}"), soft_wrap=True)
+    console.print()
+
+
 def render_scan(console: Console, data: ForestData, findings: list[Finding],
-                exit_code: int, catalog: Catalog | None = None) -> None:
-    """Print the whole scan report."""
-    console.print(Text(f"adba {__version__} — ADBA scan", style="bold"))
+                exit_code: int, catalog: Catalog | None = None, verdict: str = "",
+                notes: tuple[str, ...] = ()) -> None:
+    """Print the whole scan report: the verdict first, then what was read, then the findings."""
+    if verdict:
+        console.print(Text(verdict, style="bold"), soft_wrap=True)
+    console.print(Text(f"adba {__version__} — ADBA scan", style="dim"))
     console.print(source_line(data))
     console.print()
     console.print(forest_table(data))
     console.print()
     if data.objects:
+        console.print(Text(f"Activation objects ({len(data.objects)})", style="bold underline"))
         console.print(objects_table(data, catalog))
     else:
         console.print("No activation objects.")
     console.print()
+    render_notes(console, notes)
     render_findings(console, findings)
     console.print(summary_line(data, findings, exit_code))
 
 
 def render_coverage(console: Console, data: ForestData, report: CoverageReport | None,
                     findings: list[Finding], exit_code: int, catalog: Catalog | None,
-                    full: bool) -> None:
+                    full: bool, verdict: str = "") -> None:
     """The matrix family × computers × covering objects (and, alone, its findings)."""
     if full:
-        console.print(Text(f"adba {__version__} — ADBA coverage", style="bold"))
+        if verdict:
+            console.print(Text(verdict, style="bold"), soft_wrap=True)
+        console.print(Text(f"adba {__version__} — ADBA coverage", style="dim"))
         console.print(source_line(data))
         console.print()
     if report is None:
@@ -255,9 +284,10 @@ def render_coverage(console: Console, data: ForestData, report: CoverageReport |
                            f"exit code {exit_code}"))
 
 
-def _kms_client_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
+def _kms_client_rows(result: DiagnoseResult) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
-    for _report, diags in result["reports"]:
+    for entry in result.reports:
+        diags = entry.diagnoses
         for d in diags:
             v = d.kms_client
             if v is None or not (v.host or v.host_epid or v.ip):
@@ -279,12 +309,13 @@ def _kms_client_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
-def _kms_host_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
+def _kms_host_rows(result: DiagnoseResult) -> list[tuple[str, ...]]:
     from adba.core.diagnose import OFFICE_APPS
     from adba.core.kms import host_requests_text, threshold_text
 
     rows: list[tuple[str, ...]] = []
-    for _report, diags in result["reports"]:
+    for entry in result.reports:
+        diags = entry.diagnoses
         for d in diags:
             h = d.kms_host
             if h is None:
@@ -303,12 +334,13 @@ def _kms_host_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
-def render_diagnose(console: Console, result: dict[str, Any], summary: dict[str, Any],
-                    exit_code: int) -> None:
-    """Fleet table, KMS clients and hosts, summary by diagnosis, unreadable reports, then the
-    findings."""
-    console.print(Text(f"adba {__version__} — ADBA diagnosis", style="bold"))
-    console.print(Text("forest: ").append(source_line(result["data"])))
+def render_diagnose(console: Console, result: DiagnoseResult, exit_code: int) -> None:
+    """Verdict, fleet table, KMS clients and hosts, summary by diagnosis, unreadable reports,
+    notes, then the findings."""
+    summary = result.summary()
+    console.print(Text(diagnose_result_verdict(result), style="bold"), soft_wrap=True)
+    console.print(Text(f"adba {__version__} — ADBA diagnosis", style="dim"))
+    console.print(Text("forest: ").append(source_line(result.data)))
     console.print()
     table = Table(title="Clients", title_justify="left")
     table.add_column("Machine", overflow="fold")
@@ -316,7 +348,8 @@ def render_diagnose(console: Console, result: dict[str, Any], summary: dict[str,
     table.add_column("Key")
     table.add_column("State")
     table.add_column("Diagnosis", overflow="fold")
-    for _report, diags in result["reports"]:
+    for entry in result.reports:
+        diags = entry.diagnoses
         for d in diags:
             worst = d.diagnoses[0] if d.diagnoses else None
             label = ", ".join(f.rule_id for f in d.diagnoses) or "—"
@@ -352,12 +385,13 @@ def render_diagnose(console: Console, result: dict[str, Any], summary: dict[str,
         for code, count in summary["by_diagnosis"].items():
             by.add_row(code, str(count))
         console.print(by)
-    for name, reason, line in result["unreadable"]:
-        console.print(Text(f"unreadable: {name}" + (f":{line}" if line else "") + f": {reason}",
-                           style="yellow"), soft_wrap=True)
+    for bad in result.unreadable:
+        console.print(Text(f"unreadable: {bad.source}" + (f":{bad.line}" if bad.line else "")
+                           + f": {bad.reason}", style="yellow"), soft_wrap=True)
     console.print()
-    render_findings(console, [f for f in result["findings"] if f.severity is not Severity.INFO]
-                    or result["findings"])
+    render_notes(console, result.notes)
+    render_findings(console, [f for f in result.findings if f.severity is not Severity.INFO]
+                    or list(result.findings))
     console.print(Text(f"{summary['reports_read']} report(s) read, "
                        f"{summary['reports_unreadable']} unreadable, {summary['products']} "
                        f"product(s); exit code {exit_code}"))
@@ -370,3 +404,55 @@ def _product_label(product: Any) -> str:
     if product.activation_id is not None:
         return f"SKU {product.activation_id}"
     return "—"
+
+
+def render_rules(console: Console, result: RulesResult) -> None:
+    """``adba rules list`` (a table) or ``adba rules show ID`` (the full text)."""
+    if result.query is None:
+        table = Table(title=f"adba rules ({len(result.rules)})", title_justify="left")
+        table.add_column("Rule", no_wrap=True)
+        table.add_column("Severity", no_wrap=True)
+        table.add_column("Title", overflow="fold")
+        for rule in result.rules:
+            table.add_row(rule.rule_id, rule.severity.value, escape(rule.title))
+        console.print(table)
+        return
+    for rule in result.rules:
+        console.print(Text.assemble((rule.rule_id, "bold"), f"  ({rule.severity.value})  ",
+                                    rule.title), soft_wrap=True)
+        why = Table.grid(padding=(0, 1))
+        why.add_column(no_wrap=True, style="bold")
+        why.add_column()
+        why.add_row("Why:", escape(rule.explanation))
+        why.add_row("Fix:", escape(rule.remediation))
+        console.print(why)
+        console.print(Text(f"Documentation: {rule.doc_url}", style="dim"), soft_wrap=True)
+
+
+def render_result(console: Console, result: Result, exit_code: int) -> None:
+    """The text report of any command's result."""
+    from adba.cli import render_catalog, render_explain
+
+    if isinstance(result, ScanResult):
+        render_scan(console, result.data, list(result.findings), exit_code, result.catalog,
+                    forest_verdict(result.data, result.findings, result.catalog,
+                                   result.coverage), result.notes)
+        if result.coverage is not None:
+            render_coverage(console, result.data, result.coverage, [], exit_code,
+                            result.catalog, full=False)
+    elif isinstance(result, CoverageResult):
+        render_coverage(console, result.data, result.coverage, list(result.findings), exit_code,
+                        result.catalog, full=True,
+                        verdict=forest_verdict(result.data, result.findings, result.catalog,
+                                               result.coverage))
+        render_notes(console, result.notes)
+    elif isinstance(result, DiagnoseResult):
+        render_diagnose(console, result, exit_code)
+    elif isinstance(result, CatalogListResult):
+        render_catalog.list_text(console, result)
+    elif isinstance(result, CatalogExplainResult):
+        render_catalog.explain_text(console, result)
+    elif isinstance(result, ExplainResult):
+        render_explain.explain_text(console, result)
+    elif isinstance(result, RulesResult):
+        render_rules(console, result)

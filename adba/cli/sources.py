@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adba.adapters.decode import decode_forest
 from adba.adapters.ldif_source import read_ldif
@@ -43,6 +43,15 @@ class LiveOptions:
     server_name: str | None = None
 
 
+def live_options(values: dict[str, Any]) -> LiveOptions:
+    """LiveOptions from the connection options a command received (adba.cli.options)."""
+    auth = values["auth"]
+    return LiveOptions(values["server"], values["domain"], values["dns_server"], values["user"],
+                       values["password_file"], getattr(auth, "value", auth), values["ldaps"],
+                       values["plain_ldap"], values["ca_file"], values["insecure"],
+                       values["timeout"], values["server_name"])
+
+
 def read_password(options: LiveOptions) -> str:
     """The password from --password-file, ADBA_PASSWORD, or a hidden prompt (in that order)."""
     if options.password_file is not None:
@@ -73,6 +82,10 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
     from adba.adapters.ldap.credentials import AuthMethod, Credentials
     from adba.adapters.ldap.target import Transport
 
+    if not options.server and not options.domain:
+        raise UsageError("no forest to read",
+                         "give --server DC or --domain DOMAIN, or --snapshot FILE, --ldif FILE, "
+                         "or --demo for the bundled sample")
     try:
         auth = AuthMethod(options.auth)
     except ValueError as exc:
@@ -97,6 +110,10 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
         credentials=Credentials(user, ""), server_name=options.server_name, auto=auto,
     )
     check_options(pre)
+    if options.server:
+        from adba.adapters.ldap.preflight import check_server_resolves
+
+        check_server_resolves(options.server, transport)  # before any prompt
     if auth is AuthMethod.KERBEROS:
         from adba.adapters.ldap.kerberos import ticket_principal
 
@@ -144,6 +161,16 @@ class Loaded:
     data: ForestData
     computers: Iterator[Computer] | None
     search_base: str | None
+
+
+def check_source(snapshot: Path | None, ldif: Path | None, demo: bool,
+                 live: LiveOptions) -> None:
+    """Exactly one forest source must be given; say which when not (before any other work)."""
+    _check_sources(snapshot, ldif, demo, live)
+    if snapshot is None and ldif is None and not demo and not live.server and not live.domain:
+        raise UsageError("no forest to read",
+                         "give --server DC or --domain DOMAIN, or --snapshot FILE, --ldif FILE, "
+                         "or --demo for the bundled sample")
 
 
 def _check_sources(snapshot: Path | None, ldif: Path | None, demo: bool,

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-DOC_BASE = "docs/rules.md"
+from adba.about import DOCS_URL
+
+DOC_BASE = f"{DOCS_URL}rules.md"
+"""Every finding links to its rule's section here; ``adba rules show ID`` prints the same text."""
 
 
 class Severity(StrEnum):

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from adba.adapters.reports.collector import FORMAT_VERSION, read_collector, sniff_collector
 from adba.adapters.reports.events import sniff_events_json
 from adba.adapters.reports.wmi import PRODUCT_PROPERTIES, SERVICE_PROPERTIES, sniff_wmi_json
-from adba.cli import collector_cmd
+from adba.cli.commands import collector as collector_cmd
 from adba.core.client import ActivationType, LicenseStatus, UnreadableReport
 
 REPO = Path(__file__).resolve().parents[2]

@@ -91,7 +91,7 @@ def test_no_color_is_respected() -> None:
 def test_every_option_has_an_environment_variable() -> None:
     import typer.main
 
-    from adba.cli.app import app
+    from adba.cli.main import app
 
     group = typer.main.get_command(app)
     for name in ("scan", "snapshot"):

@@ -6,10 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
+from adba.about import DOCS_URL
 from adba.core.findings import Finding, RuleText, Severity, make_finding
 from adba.core.models import ActivationObject, ForestData
 from adba.core.rules import RuleContext
 from adba.core.rules.objects import DELETE_HINT
+
+CATALOG_DOC = f"{DOCS_URL}catalog.md"
 
 UNKNOWN_CSVLK = RuleText(
     "ADBA-CAT-001", Severity.MEDIUM,
@@ -17,7 +20,7 @@ UNKNOWN_CSVLK = RuleText(
     "The object names a CSVLK that the catalog does not know: a product newer than this adba "
     "release, a pre-release key, or a value that was not written by the activation service.",
     "Check the GUID with 'adba catalog explain <GUID>'; if it is a real product, add it with "
-    "--product-db (docs/catalog.md); if nobody knows where the object came from, delete it: "
+    "--product-db (" + CATALOG_DOC + "); if nobody knows where the object came from, delete it: "
     + DELETE_HINT,
 )
 KMS_IDS_DISAGREE = RuleText(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from adba.about import DOCS_URL
 from adba.core.catalog import Catalog
 from adba.core.coverage import CoverageReport
 from adba.core.findings import Finding, RuleText, Severity, make_finding
+
+CATALOG_DOC = f"{DOCS_URL}catalog.md"
 
 UNCOVERED = RuleText(
     "ADBA-COV-001", Severity.MEDIUM,
@@ -29,7 +32,7 @@ UNKNOWN_OS = RuleText(
     "Some computers run an OS the catalog does not know",
     "Their operatingSystem value matches no family in the product catalog, so adba cannot "
     "tell whether an activation object covers them.",
-    "Add a family for them with --product-db (see docs/catalog.md), or ignore non-Windows "
+    "Add a family for them with --product-db (see " + CATALOG_DOC + "), or ignore non-Windows "
     "machines.",
 )
 RULES = (UNCOVERED, NOT_ADBA_CAPABLE, UNKNOWN_OS)

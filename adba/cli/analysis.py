@@ -1,0 +1,115 @@
+"""Runs of the core on a chosen source: the forest judged (scan, coverage) and client reports
+joined with it (diagnose). Each returns a typed result from :mod:`adba.core.results`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from adba.core.results import DiagnosedReport, DiagnoseResult, ScanResult, Unreadable
+
+Progress = tuple[AbstractContextManager[Any], Callable[[str], None]]
+
+
+def analyse_forest(*, snapshot: Path | None, ldif: Path | None, demo: bool, live: Any,
+                   product_db: Path | None, coverage: bool, stale_days: int,
+                   max_listed: int | None, search_base: str | None,
+                   progress: Progress) -> ScanResult:
+    """Read the source, run the rules, and (optionally) count coverage while connected."""
+    from adba.adapters.catalog_file import load_catalog
+    from adba.cli.sources import open_source
+    from adba.core.coverage import CoverageCounter
+    from adba.core.rules import RuleContext, run_rules
+    from adba.core.rules.coverage import coverage_findings
+
+    # A user's product file is checked before any connection, so its errors come first.
+    user_catalog = load_catalog(product_db) if product_db is not None else None
+    status_ctx, report_progress = progress
+    report = None
+    with status_ctx, open_source(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
+                                 progress=report_progress, computers=coverage,
+                                 search_base=search_base) as loaded:
+        # A live DC is already working on the first page of computers: do the rest meanwhile.
+        catalog = user_catalog or load_catalog(None)
+        data = loaded.data
+        now = datetime.now(UTC)
+        findings = run_rules(data, RuleContext(today=now.date(), catalog=catalog))
+        if coverage and loaded.computers is not None:
+            counter = CoverageCounter(catalog, data.objects, now, stale_days, max_listed)
+            counter.add_all(loaded.computers)
+            report = counter.report()
+            findings = sorted([*findings, *coverage_findings(
+                report, catalog, loaded.search_base or data.forest.config_nc
+                if data.forest else "")], key=lambda f: f.sort_key())
+    return ScanResult(data=data, catalog=catalog, findings=tuple(findings), coverage=report,
+                      notes=source_notes(data))
+
+
+def source_notes(data: Any) -> tuple[str, ...]:
+    """Caveats of the forest source that the text report must show."""
+    from adba.core.models import SourceKind
+
+    notes: list[str] = []
+    src = data.source
+    if src.kind is SourceKind.LDIF:
+        notes.append("an LDIF export holds no rootDSE, schema or permissions: the schema, "
+                     "container-class and permission rules could not run")
+    if src.insecure:
+        notes.append("the DC certificate was not validated (--insecure): what was read may not "
+                     "come from the DC named")
+    return tuple(notes)
+
+
+def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | None,
+                     demo: bool, live: Any, product_db: Path | None, warn_days: int,
+                     progress: Progress) -> DiagnoseResult:
+    """Read every report (on every core when there are many), read the forest, and diagnose
+    each product of each report."""
+    from adba.adapters.catalog_file import load_catalog
+    from adba.adapters.hresults_file import load_knowledge_base
+    from adba.adapters.kms_emulators_file import packaged_emulator_list
+    from adba.adapters.reports import expand_inputs
+    from adba.adapters.reports.batch import read_all
+    from adba.cli.sources import check_source, load_forest
+    from adba.core.client import ClientReport, UnreadableReport
+    from adba.core.diagnose import Correlator, DiagnoseOptions, Explainer, unreadable_finding
+    from adba.core.hresults import describe_code
+    from adba.errors import UsageError
+
+    check_source(snapshot, ldif, demo, live)
+    catalog = load_catalog(product_db)
+    knowledge = load_knowledge_base()
+    inputs = list(expand_inputs(reports))
+    if not inputs:
+        raise UsageError("no report files found", "give files, directories or - for stdin")
+    read: list[ClientReport] = []
+    unreadable: list[Unreadable] = []
+    for item, result in read_all(inputs):  # on every core when there are many files
+        if isinstance(result, UnreadableReport):
+            unreadable.append(Unreadable(item.name, result.reason, result.line))
+        else:
+            read.extend(result)
+    if not read:
+        raise UsageError(f"none of the {len(inputs)} report(s) could be read: "
+                         + "; ".join(f"{u.source}: {u.reason}" for u in unreadable[:3]),
+                         "adba reads slmgr text, PowerShell output, CIM/WMI JSON or CSV, "
+                         "Security-SPP events and collector JSON")
+    status_ctx, report_progress = progress
+    with status_ctx:
+        _raw, data = load_forest(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
+                                 progress=report_progress)
+    now = datetime.now(UTC)
+    correlator = Correlator(data, catalog, Explainer(lambda code: describe_code(knowledge, code)),
+                            DiagnoseOptions(warn_days=warn_days, now=now),
+                            packaged_emulator_list())
+    diagnosed = tuple(DiagnosedReport(report, tuple(correlator.diagnose(report)))
+                      for report in read)
+    findings = [f for r in diagnosed for d in r.diagnoses for f in d.diagnoses]
+    findings += [unreadable_finding(u.source, f"line {u.line}: {u.reason}" if u.line
+                                    else u.reason) for u in unreadable]
+    findings.sort(key=lambda f: f.sort_key())
+    return DiagnoseResult(data=data, reports=diagnosed, unreadable=tuple(unreadable),
+                          findings=tuple(findings))

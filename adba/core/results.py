@@ -1,0 +1,179 @@
+"""What each command produces, as typed data: the renderers (text, JSON) read these and nothing else.
+
+A result holds the facts and findings of one run; it does not know its output format or its exit
+code. ``outcome`` is what a command says beyond its findings: ``"complete"``, or ``"incomplete"``
+when a lookup found nothing (``adba catalog SEARCH`` with no match, ``adba explain`` of an
+unknown code), which the command line turns into exit 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from adba.core.catalog import Catalog, Entry
+from adba.core.client import ClientReport
+from adba.core.coverage import CoverageReport
+from adba.core.diagnose import ProductDiagnosis
+from adba.core.findings import Finding, RuleText
+from adba.core.hresults import HResultEntry, KnowledgeBase
+from adba.core.models import ForestData
+
+Outcome = Literal["complete", "incomplete"]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """``adba scan``: the forest as read, the catalog it was judged with, the findings, and the
+    coverage count when asked for."""
+
+    data: ForestData
+    catalog: Catalog
+    findings: tuple[Finding, ...]
+    coverage: CoverageReport | None = None
+    notes: tuple[str, ...] = ()
+    command: str = "scan"
+    outcome: Outcome = "complete"
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """``adba coverage``: computers per product family and what covers them (``ADBA-COV-*``)."""
+
+    data: ForestData
+    catalog: Catalog
+    coverage: CoverageReport
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()
+    command: str = "coverage"
+    outcome: Outcome = "complete"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An input no reader could read, and why."""
+
+    source: str
+    reason: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class DiagnosedReport:
+    """One client report and the diagnosis of each of its products.
+
+    ``json`` is the report's JSON object when it was already built (in a worker process, for
+    large fleets); the JSON renderer uses it instead of building it again.
+    """
+
+    report: ClientReport
+    diagnoses: tuple[ProductDiagnosis, ...]
+    json: dict[str, Any] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class DiagnoseResult:
+    """``adba diagnose``: the forest it was joined with, every report read, those that could not
+    be read, and the findings of all of them."""
+
+    data: ForestData
+    reports: tuple[DiagnosedReport, ...]
+    unreadable: tuple[Unreadable, ...]
+    findings: tuple[Finding, ...]
+    command: str = "diagnose"
+    outcome: Outcome = "complete"
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Every report's caveats, prefixed with the machine they concern."""
+        from adba.core.diagnose import machine_name
+
+        return tuple(f"{machine_name(r.report)}: {note}" for r in self.reports
+                     for note in r.report.notes)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts: reports read and unreadable, products, findings per rule id."""
+        by: dict[str, int] = {}
+        for f in self.findings:
+            by[f.rule_id] = by.get(f.rule_id, 0) + 1
+        return {"reports_read": len(self.reports),
+                "reports_unreadable": len(self.unreadable),
+                "products": sum(len(r.diagnoses) for r in self.reports),
+                "by_diagnosis": dict(sorted(by.items()))}
+
+
+@dataclass(frozen=True)
+class CatalogListResult:
+    """``adba catalog [SEARCH]``: the rows listed (all, or those matching ``query``)."""
+
+    catalog: Catalog
+    query: str | None
+    rows: tuple[tuple[str, Entry], ...]
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    command: str = "catalog"
+    outcome: Outcome = "complete"
+
+
+@dataclass(frozen=True)
+class CatalogExplainResult:
+    """``adba catalog explain GUID``: what the catalog knows of one GUID."""
+
+    catalog: Catalog
+    text: str
+    guid: str
+    matches: tuple[tuple[str, Entry], ...]
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    command: str = "catalog explain"
+    outcome: Outcome = "complete"
+
+
+@dataclass(frozen=True)
+class ExplainedCode:
+    """One argument of ``adba explain``, its value and the knowledge base's entry (or none)."""
+
+    text: str
+    code: int
+    entry: HResultEntry | None
+    alias: bool
+
+
+@dataclass(frozen=True)
+class ExplainResult:
+    """``adba explain CODE...``: each code and what the knowledge base says about it."""
+
+    knowledge: KnowledgeBase
+    codes: tuple[ExplainedCode, ...]
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    command: str = "explain"
+    outcome: Outcome = "complete"
+
+
+@dataclass(frozen=True)
+class RulesResult:
+    """``adba rules list`` / ``adba rules show ID``: rule texts from the package."""
+
+    rules: tuple[RuleText, ...]
+    query: str | None = None
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    command: str = "rules"
+    outcome: Outcome = "complete"
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """A command whose product is a file (``adba snapshot``, ``adba collector``): what was
+    written, said on stderr as ``adba: wrote FILE (...)``."""
+
+    what: str
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    command: str = "snapshot"
+    outcome: Outcome = "complete"
+
+
+Result = (ScanResult | CoverageResult | DiagnoseResult | CatalogListResult | CatalogExplainResult
+          | ExplainResult | RulesResult | WrittenFile)
