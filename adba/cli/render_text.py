@@ -296,13 +296,13 @@ def _kms_client_rows(result: DiagnoseResult) -> list[tuple[str, ...]]:
             if epid is None:
                 epid_text = "—"
             elif epid.csvlks:
-                epid_text = f"{epid.raw}\n{epid.csvlk_names}"
+                epid_text = f"{epid.raw}\n{escape(epid.csvlk_names)}"
             else:
                 epid_text = f"{epid.raw}\n[red]matches no CSVLK[/red]"
             host = escape(v.host_text)
             if v.listed_host is not None:
                 host += "\n[red]listed as a public KMS emulator[/red]"
-            rows.append((escape(d.computer), escape(_product_label(d.product)), host,
+            rows.append((d.computer, escape(_product_label(d.product)), host,
                          escape(v.ip or "—"), epid_text if epid is None else
                          epid_text.replace(epid.raw, escape(epid.raw)),
                          escape(v.intervals_text), v.caching_text))
@@ -328,7 +328,7 @@ def _kms_host_rows(result: DiagnoseResult) -> list[tuple[str, ...]]:
             if d.kms_host_epid is not None:
                 csvlk = escape(d.kms_host_epid.csvlk_names if d.kms_host_epid.csvlks
                                else "matches no CSVLK")
-            rows.append((escape(d.computer), escape(_product_label(d.product)), csvlk, count,
+            rows.append((d.computer, escape(_product_label(d.product)), csvlk, count,
                          str(h.listening_port or "—"), dns, escape(h.priority or "—"),
                          escape(host_requests_text(h))))
     return rows
@@ -342,42 +342,29 @@ def render_diagnose(console: Console, result: DiagnoseResult, exit_code: int) ->
     console.print(Text(f"adba {__version__} — ADBA diagnosis", style="dim"))
     console.print(Text("forest: ").append(source_line(result.data)))
     console.print()
-    table = Table(title="Clients", title_justify="left")
-    table.add_column("Machine", overflow="fold")
-    table.add_column("Product", overflow="fold")
-    table.add_column("Key")
-    table.add_column("State")
-    table.add_column("Diagnosis", overflow="fold")
+    console.print(Text("Clients", style="bold underline"))
     for entry in result.reports:
-        diags = entry.diagnoses
-        for d in diags:
-            worst = d.diagnoses[0] if d.diagnoses else None
-            label = ", ".join(f.rule_id for f in d.diagnoses) or "—"
-            if worst is not None:
-                label = (f"[{SEVERITY_STYLE[worst.severity]}]{escape(worst.title)}[/] "
-                         f"({escape(label)})")
-            state = d.state + (f"\n[dim]as of {d.as_of:%Y-%m-%d %H:%M}[/dim]" if d.as_of else "")
-            table.add_row(escape(d.computer), escape(_product_label(d.product)), d.kind.value,
-                          state, label)
-    console.print(table)
+        for d in entry.diagnoses:
+            state = d.state + (f" as of {d.as_of:%Y-%m-%d %H:%M}" if d.as_of else "")
+            rows: list[tuple[str, str]] = [("Product", escape(_product_label(d.product))),
+                                           ("Key", d.kind.value), ("State", escape(state))]
+            for f in d.diagnoses:
+                rows.append((f.rule_id, f"[{SEVERITY_STYLE[f.severity]}]{f.severity.value}[/] "
+                                        f"{escape(f.title)}"))
+            _block(console, d.computer, rows)
     clients = _kms_client_rows(result)
     if clients:
-        kms = Table(title="KMS clients", title_justify="left")
-        for name in ("Machine", "Product", "KMS host", "IP", "Host ePID / CSVLK", "Intervals",
-                     "Caching"):
-            kms.add_column(name, overflow="fold")
+        console.print(Text("KMS clients", style="bold underline"))
         for row in clients:
-            kms.add_row(*row)
-        console.print(kms)
+            _block(console, row[0], list(zip(("Product", "KMS host", "IP", "Host ePID",
+                                              "Intervals", "Caching"), row[1:], strict=True)))
     hosts = _kms_host_rows(result)
     if hosts:
-        kms = Table(title="KMS hosts", title_justify="left")
-        for name in ("Machine", "Product", "CSVLK (from its ePID)", "Current count", "Port",
-                     "DNS publishing", "Priority", "Requests"):
-            kms.add_column(name, overflow="fold")
+        console.print(Text("KMS hosts", style="bold underline"))
         for row in hosts:
-            kms.add_row(*row)
-        console.print(kms)
+            _block(console, row[0], list(zip(("Product", "CSVLK", "Current count", "Port",
+                                              "DNS publishing", "Priority", "Requests"),
+                                             row[1:], strict=True)))
     if summary["by_diagnosis"]:
         by = Table(title="By diagnosis", title_justify="left")
         by.add_column("Code")
@@ -395,6 +382,19 @@ def render_diagnose(console: Console, result: DiagnoseResult, exit_code: int) ->
     console.print(Text(f"{summary['reports_read']} report(s) read, "
                        f"{summary['reports_unreadable']} unreadable, {summary['products']} "
                        f"product(s); exit code {exit_code}"))
+
+
+def _block(console: Console, heading: str, rows: list[tuple[str, str]]) -> None:
+    """A heading (a machine), then ``label value`` lines: values fold at word boundaries,
+    labels and identifiers stay whole."""
+    console.print(Text(heading, style="bold", overflow="fold"))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(f"   {label}", value)
+    console.print(grid)
+    console.print()
 
 
 def _product_label(product: Any) -> str:

@@ -37,7 +37,6 @@ def test_list_everything_and_no_match() -> None:
     run = run_adba("catalog", "no such product anywhere")
     assert run.code == 1
     assert "no catalog entry matches" in run.stdout  # the result, on stdout; exit 1
-    assert "no catalog entry matches" in run.stderr
 
 
 def test_explain_a_csvlk_names_its_kms_ids() -> None:
@@ -102,7 +101,7 @@ def test_a_malformed_user_file_is_one_line_with_file_and_line(tmp_path: Path) ->
     bad.write_text('{\n  "format": "adba-catalog",\n  "format_version": 1\n  "kms_ids": []\n}\n')
     run = run_adba("catalog", "--product-db", str(bad))
     assert run.code == 3
-    assert "no catalog entry matches" in run.stdout  # the result, on stdout; exit 1
+    assert run.stdout == ""
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"adba: error: {bad}:4: not valid JSON")
