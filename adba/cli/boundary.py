@@ -185,29 +185,17 @@ def fail(exc: BaseException, run: Invocation) -> NoReturn:
 
 # --- usage errors found by the parser -------------------------------------------------------
 
-def _usage_error_types() -> tuple[type[BaseException], ...]:
-    found: list[type[BaseException]] = []
-    for module in ("typer._click.exceptions", "click.exceptions"):
-        try:
-            mod = __import__(module, fromlist=["ClickException"])
-        except ImportError:
-            continue
-        error = getattr(mod, "ClickException", None)
-        if isinstance(error, type) and issubclass(error, BaseException):
-            found.append(error)
-    return tuple(found)
-
-
-def _abort_types() -> tuple[type[BaseException], ...]:
+def _exception_types(name: str) -> tuple[type[BaseException], ...]:
+    """``name`` (ClickException, Abort) from each click the installed typer may use."""
     found: list[type[BaseException]] = []
     for module in ("typer.exceptions", "typer._click.exceptions", "click.exceptions"):
         try:
-            mod = __import__(module, fromlist=["Abort"])
+            mod = __import__(module, fromlist=[name])
         except ImportError:
             continue
-        abort = getattr(mod, "Abort", None)
-        if isinstance(abort, type) and issubclass(abort, BaseException):
-            found.append(abort)
+        kind = getattr(mod, name, None)
+        if isinstance(kind, type) and issubclass(kind, BaseException) and kind not in found:
+            found.append(kind)
     return tuple(found)
 
 
@@ -254,7 +242,7 @@ def run_app(app: typer.Typer, args: Sequence[str] | None, known: dict[str, set[s
     argv = list(sys.argv[1:] if args is None else args)
     try:
         code = app(args=argv, prog_name="adba", standalone_mode=False)
-    except _usage_error_types() as exc:
+    except _exception_types("ClickException") as exc:
         where = command_words(argv, known)
         error = UsageError(usage_message(exc, where))
         typer.echo(f"adba: error: {error}", err=True)
@@ -264,7 +252,7 @@ def run_app(app: typer.Typer, args: Sequence[str] | None, known: dict[str, set[s
             sys.stdout.write(error_document(where or "adba", error))
             sys.stdout.flush()
         sys.exit(ExitCode.UNKNOWN)
-    except _abort_types():
+    except _exception_types("Abort"):
         typer.echo("adba: error: interrupted", err=True)
         sys.exit(ExitCode.UNKNOWN)
     sys.exit(code if isinstance(code, int) else 0)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from adba import __version__
+from adba.core import results as res
 from adba.core.catalog import Catalog
 from adba.core.client import ClientReport, KmsHost
 from adba.core.coverage import CoverageReport
@@ -15,16 +16,6 @@ from adba.core.findings import Finding
 from adba.core.kms import HostEpid, KmsClientView, threshold_text
 from adba.core.models import ActivationObject, ContainerInfo, ForestData
 from adba.core.phone_ids import split_confirmation_id, split_installation_id
-from adba.core.results import (
-    CatalogExplainResult,
-    CatalogListResult,
-    CoverageResult,
-    DiagnoseResult,
-    ExplainResult,
-    Result,
-    RulesResult,
-    ScanResult,
-)
 from adba.core.rules.acl import describe
 from adba.core.schema_versions import functional_level, schema_release
 from adba.errors import AdbaError
@@ -62,7 +53,7 @@ def error_document(command: str, error: AdbaError) -> str:
     return dumps(envelope(command, "error", 3, None, [], [error]))
 
 
-def result_document(result: Result, exit_code: int) -> str:
+def result_document(result: res.Result, exit_code: int) -> str:
     """The envelope of any command's result, as text: the one place every JSON document is
     made (its ``data`` by :func:`data_json`)."""
     from adba.cli.exit_codes import STATUS, ExitCode
@@ -72,12 +63,12 @@ def result_document(result: Result, exit_code: int) -> str:
                           list(result.findings), []))
 
 
-def data_json(result: Result) -> dict[str, Any]:
+def data_json(result: res.Result) -> dict[str, Any]:
     """The ``data`` member of a command's envelope (docs/json.md)."""
     from adba.cli import render_catalog, render_explain
     from adba.core.verdict import forest_verdict
 
-    if isinstance(result, ScanResult):
+    if isinstance(result, res.ScanResult):
         payload = {"verdict": forest_verdict(result.data, result.findings, result.catalog,
                                              result.coverage),
                    **forest_data_json(result.data, result.catalog)}
@@ -85,13 +76,13 @@ def data_json(result: Result) -> dict[str, Any]:
             payload["coverage"] = coverage_json(result.coverage)
         payload["notes"] = list(result.notes)
         return payload
-    if isinstance(result, CoverageResult):
+    if isinstance(result, res.CoverageResult):
         forest = forest_data_json(result.data, result.catalog)
         return {"verdict": forest_verdict(result.data, result.findings, result.catalog,
                                           result.coverage),
                 "source": forest["source"], "coverage": coverage_json(result.coverage),
                 "objects": forest["objects"], "notes": list(result.notes)}
-    if isinstance(result, DiagnoseResult):
+    if isinstance(result, res.DiagnoseResult):
         from adba.core.verdict import diagnose_result_verdict
 
         return {
@@ -104,13 +95,13 @@ def data_json(result: Result) -> dict[str, Any]:
                            for u in result.unreadable],
             "summary": result.summary(),
         }
-    if isinstance(result, CatalogListResult):
+    if isinstance(result, res.CatalogListResult):
         return render_catalog.list_json(result)
-    if isinstance(result, CatalogExplainResult):
+    if isinstance(result, res.CatalogExplainResult):
         return render_catalog.explain_json(result)
-    if isinstance(result, ExplainResult):
+    if isinstance(result, res.ExplainResult):
         return render_explain.explain_json(result)
-    if isinstance(result, RulesResult):
+    if isinstance(result, res.RulesResult):
         return {"query": result.query, "rules": [
             {"rule_id": r.rule_id, "severity": r.severity.value, "title": r.title,
              "explanation": r.explanation, "remediation": r.remediation, "doc_url": r.doc_url}

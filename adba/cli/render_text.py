@@ -10,20 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from adba import __version__
+from adba.core import results as res
 from adba.core.catalog import Catalog
 from adba.core.coverage import CoverageReport
 from adba.core.findings import Finding, Severity
 from adba.core.models import ActivationObject, ContainerInfo, ForestData, Readability, SourceKind
-from adba.core.results import (
-    CatalogExplainResult,
-    CatalogListResult,
-    CoverageResult,
-    DiagnoseResult,
-    ExplainResult,
-    Result,
-    RulesResult,
-    ScanResult,
-)
 from adba.core.rules.acl import describe
 from adba.core.schema_versions import functional_level, schema_release
 from adba.core.verdict import diagnose_result_verdict, forest_verdict
@@ -284,7 +275,7 @@ def render_coverage(console: Console, data: ForestData, report: CoverageReport |
                            f"exit code {exit_code}"))
 
 
-def _kms_client_rows(result: DiagnoseResult) -> list[tuple[str, ...]]:
+def _kms_client_rows(result: res.DiagnoseResult) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for entry in result.reports:
         diags = entry.diagnoses
@@ -309,7 +300,7 @@ def _kms_client_rows(result: DiagnoseResult) -> list[tuple[str, ...]]:
     return rows
 
 
-def _kms_host_rows(result: DiagnoseResult) -> list[tuple[str, ...]]:
+def _kms_host_rows(result: res.DiagnoseResult) -> list[tuple[str, ...]]:
     from adba.core.diagnose import OFFICE_APPS
     from adba.core.kms import host_requests_text, threshold_text
 
@@ -334,7 +325,7 @@ def _kms_host_rows(result: DiagnoseResult) -> list[tuple[str, ...]]:
     return rows
 
 
-def render_diagnose(console: Console, result: DiagnoseResult, exit_code: int) -> None:
+def render_diagnose(console: Console, result: res.DiagnoseResult, exit_code: int) -> None:
     """Verdict, fleet table, KMS clients and hosts, summary by diagnosis, unreadable reports,
     notes, then the findings."""
     summary = result.summary()
@@ -406,7 +397,7 @@ def _product_label(product: Any) -> str:
     return "—"
 
 
-def render_rules(console: Console, result: RulesResult) -> None:
+def render_rules(console: Console, result: res.RulesResult) -> None:
     """``adba rules list`` (a table) or ``adba rules show ID`` (the full text)."""
     if result.query is None:
         table = Table(title=f"adba rules ({len(result.rules)})", title_justify="left")
@@ -429,30 +420,30 @@ def render_rules(console: Console, result: RulesResult) -> None:
         console.print(Text(f"Documentation: {rule.doc_url}", style="dim"), soft_wrap=True)
 
 
-def render_result(console: Console, result: Result, exit_code: int) -> None:
+def render_result(console: Console, result: res.Result, exit_code: int) -> None:
     """The text report of any command's result."""
     from adba.cli import render_catalog, render_explain
 
-    if isinstance(result, ScanResult):
+    if isinstance(result, res.ScanResult):
         render_scan(console, result.data, list(result.findings), exit_code, result.catalog,
                     forest_verdict(result.data, result.findings, result.catalog,
                                    result.coverage), result.notes)
         if result.coverage is not None:
             render_coverage(console, result.data, result.coverage, [], exit_code,
                             result.catalog, full=False)
-    elif isinstance(result, CoverageResult):
+    elif isinstance(result, res.CoverageResult):
         render_coverage(console, result.data, result.coverage, list(result.findings), exit_code,
                         result.catalog, full=True,
                         verdict=forest_verdict(result.data, result.findings, result.catalog,
                                                result.coverage))
         render_notes(console, result.notes)
-    elif isinstance(result, DiagnoseResult):
+    elif isinstance(result, res.DiagnoseResult):
         render_diagnose(console, result, exit_code)
-    elif isinstance(result, CatalogListResult):
+    elif isinstance(result, res.CatalogListResult):
         render_catalog.list_text(console, result)
-    elif isinstance(result, CatalogExplainResult):
+    elif isinstance(result, res.CatalogExplainResult):
         render_catalog.explain_text(console, result)
-    elif isinstance(result, ExplainResult):
+    elif isinstance(result, res.ExplainResult):
         render_explain.explain_text(console, result)
-    elif isinstance(result, RulesResult):
+    elif isinstance(result, res.RulesResult):
         render_rules(console, result)

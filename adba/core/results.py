@@ -102,31 +102,35 @@ class DiagnoseResult:
                 "by_diagnosis": dict(sorted(by.items()))}
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Lookup:
+    """What a lookup command's result has beside its answer: no findings or notes, and whether
+    it found what was asked."""
+
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    outcome: Outcome = "complete"
+
+
 @dataclass(frozen=True)
-class CatalogListResult:
+class CatalogListResult(_Lookup):
     """``adba catalog [SEARCH]``: the rows listed (all, or those matching ``query``)."""
 
     catalog: Catalog
     query: str | None
     rows: tuple[tuple[str, Entry], ...]
-    findings: tuple[Finding, ...] = ()
-    notes: tuple[str, ...] = ()
     command: str = "catalog"
-    outcome: Outcome = "complete"
 
 
 @dataclass(frozen=True)
-class CatalogExplainResult:
+class CatalogExplainResult(_Lookup):
     """``adba catalog explain GUID``: what the catalog knows of one GUID."""
 
     catalog: Catalog
     text: str
     guid: str
     matches: tuple[tuple[str, Entry], ...]
-    findings: tuple[Finding, ...] = ()
-    notes: tuple[str, ...] = ()
     command: str = "catalog explain"
-    outcome: Outcome = "complete"
 
 
 @dataclass(frozen=True)
@@ -140,39 +144,30 @@ class ExplainedCode:
 
 
 @dataclass(frozen=True)
-class ExplainResult:
+class ExplainResult(_Lookup):
     """``adba explain CODE...``: each code and what the knowledge base says about it."""
 
     knowledge: KnowledgeBase
     codes: tuple[ExplainedCode, ...]
-    findings: tuple[Finding, ...] = ()
-    notes: tuple[str, ...] = ()
     command: str = "explain"
-    outcome: Outcome = "complete"
 
 
 @dataclass(frozen=True)
-class RulesResult:
+class RulesResult(_Lookup):
     """``adba rules list`` / ``adba rules show ID``: rule texts from the package."""
 
     rules: tuple[RuleText, ...]
     query: str | None = None
-    findings: tuple[Finding, ...] = ()
-    notes: tuple[str, ...] = ()
     command: str = "rules"
-    outcome: Outcome = "complete"
 
 
 @dataclass(frozen=True)
-class WrittenFile:
+class WrittenFile(_Lookup):
     """A command whose product is a file (``adba snapshot``, ``adba collector``): what was
     written, said on stderr as ``adba: wrote FILE (...)``."""
 
     what: str
-    findings: tuple[Finding, ...] = ()
-    notes: tuple[str, ...] = ()
     command: str = "snapshot"
-    outcome: Outcome = "complete"
 
 
 Result = (ScanResult | CoverageResult | DiagnoseResult | CatalogListResult | CatalogExplainResult
