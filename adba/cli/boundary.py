@@ -236,15 +236,41 @@ def usage_message(exc: BaseException, where: str) -> str:
     return f"{text} (see 'adba {where} --help')" if where else f"{text} (see 'adba --help')"
 
 
+def _missing_command(argv: list[str], known: dict[str, set[str]]) -> None:
+    """A bare ``adba`` or ``adba rules`` is a usage error, whichever click prints help for it."""
+    if any(a in ("-h", "--help", "--version") or a.startswith("--install-completion")
+           or a.startswith("--show-completion") for a in argv):
+        return
+    words: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--format", "-f", "--output", "-o"):
+            skip = True  # their value is not a command word
+        elif not arg.startswith("-"):
+            words.append(arg)
+    if not argv:
+        raise UsageError("no command given",
+                         "try 'adba scan --demo'; 'adba --help' lists the commands")
+    if len(words) == 1 and known.get(words[0]) and words[0] != "catalog":
+        raise UsageError(f"'adba {words[0]}' needs a command: "
+                         + ", ".join(sorted(known[words[0]])),
+                         f"see 'adba {words[0]} --help'")
+
+
 def run_app(app: typer.Typer, args: Sequence[str] | None, known: dict[str, set[str]]) -> NoReturn:
     """Run the app; every parser error becomes one line and exit 3 (and the JSON error
     envelope on stdout when the command line asked for JSON)."""
     argv = list(sys.argv[1:] if args is None else args)
+    usage_errors: tuple[type[BaseException], ...] = (UsageError,
+                                                     *_exception_types("ClickException"))
     try:
+        _missing_command(argv, known)
         code = app(args=argv, prog_name="adba", standalone_mode=False)
-    except _exception_types("ClickException") as exc:
+    except usage_errors as exc:
         where = command_words(argv, known)
-        error = UsageError(usage_message(exc, where))
+        error = exc if isinstance(exc, UsageError) else UsageError(usage_message(exc, where))
         typer.echo(f"adba: error: {error}", err=True)
         if wants_json(argv):
             from adba.cli.render_json import error_document

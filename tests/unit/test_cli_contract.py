@@ -25,6 +25,7 @@ USAGE_ERRORS = [
     (["diagnose", "--demo"], "diagnose", "REPORT"),
     (["catalog", "explain"], "catalog explain", "guid"),
     (["rules", "show"], "rules show", "RULE_ID"),
+    (["rules"], "rules", "needs a command"),
     (["coverage", "--demo", "--stale-days", "many"], "coverage", "--stale-days"),
     (["explain", "--bogus", "0xC004F074"], "explain", "--bogus"),
 ]
