@@ -17,6 +17,20 @@ from tests.testdc import DCSpec, RunningDC, samba_available, start_dc
 REPO = Path(__file__).resolve().parent.parent
 
 
+def shared_testdata(*parts: str) -> Path:
+    """A file or folder under ``../shared/testdata/`` (beside the clone, as CI lays it out), e.g.
+    ``shared_testdata("xrml", "phone.xrm-ms")`` for data that may not be copied into the
+    repository. Absent: the test fails under CI=true (CI always has shared/) and is skipped,
+    saying why, in a clone with nothing beside it."""
+    path = REPO.parent.joinpath("shared", "testdata", *parts)
+    if not path.exists():
+        message = f"{path} is missing (shared/ beside the clone holds this test data)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; CI must have it", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
 def _start(spec: DCSpec) -> Iterator[RunningDC]:
     ok, reason = samba_available()
     if not ok:

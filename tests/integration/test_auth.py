@@ -372,11 +372,14 @@ def test_kerberos_over_ldaps_certificate_name_mismatch(auth_dc: RunningDC,
     assert auth_dc.host in line and auth_dc.ip in line
 
 
-@pytest.mark.parametrize("reset_tls", [False, True], ids=["636-refused", "636-reset"])
+@pytest.mark.parametrize("reset_tls", [None, "on-accept", "after-hello"],
+                         ids=["636-refused", "636-reset-on-accept", "636-reset-after-hello"])
 def test_auto_falls_back_to_ntlm_sealed_when_the_dc_has_no_ldaps(
-        auth_dc: RunningDC, ldaps_findings: list[Any], reset_tls: bool) -> None:
-    """A DC without an LDAPS certificate (port 636 closed, or reset during the handshake as
-    Windows does): with no --auth, adba says so and scans with NTLM sealed on 389 instead."""
+        auth_dc: RunningDC, ldaps_findings: list[Any], reset_tls: str | None) -> None:
+    """A DC without an LDAPS certificate (port 636 closed, or reset as Windows or a load
+    balancer does: at once, which the client may see in connect() or in the handshake, or after
+    the ClientHello): with no --auth, adba says so and scans with NTLM sealed on 389 instead.
+    The connect()-time reset, which this cannot force, is pinned in tests/unit."""
     from tests.support.tcp_relay import NoLdapsFront
 
     with NoLdapsFront("127.0.0.33", auth_dc.ip, reset_tls=reset_tls) as front:
@@ -388,6 +391,8 @@ def test_auto_falls_back_to_ntlm_sealed_when_the_dc_has_no_ldaps(
     assert data["findings"] == ldaps_findings
     assert "trying NTLM sealed on port 389" in run.stderr
     assert front.relayed >= 1 and front.reset == (1 if reset_tls else 0)
+    if reset_tls == "after-hello":
+        assert front.hello[:1] == b"\x16"  # the TLS handshake had begun
 
 
 def test_no_fallback_when_the_certificate_is_not_trusted(auth_dc: RunningDC) -> None:
@@ -494,13 +499,14 @@ def test_sealed_binds_keep_dc_failover(auth_dc: RunningDC, krb_env: dict[str, st
         assert "cannot reach dead.contoso.test:389" in run.stderr
 
 
-def test_auto_on_a_dead_host_names_the_ldaps_port() -> None:
+def test_auto_on_a_dead_host_names_both_ports() -> None:
     """auto tries 389 after 636 is refused; when that is refused too, the error says what was
-    asked for (LDAPS on 636), not the fallback."""
+    asked for (LDAPS on 636) and the fallback it tried (389)."""
     run = run_adba("scan", "--server", "127.0.0.68", "--user", "CONTOSO\\reader", "--timeout", "3",
                    password="x")
     line = _one_line_error(run)
-    assert "cannot reach 127.0.0.68:636: connection refused" in line
+    assert "cannot reach 127.0.0.68:636: connection refused; nor 127.0.0.68:389" in line
+    assert "TCP port 636/389" in line
 
 
 def test_auto_with_a_ticket_falls_back_to_kerberos_sealed_on_a_default_dc(

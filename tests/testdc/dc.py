@@ -373,6 +373,43 @@ def _rewrite_smb_conf(text: str, options: dict[str, str]) -> str:
 # --- ldap3 helpers -----------------------------------------------------------------------
 
 
+class _SslValidatingTls(ldap3.Tls):  # type: ignore[misc]
+    """An ``ldap3.Tls`` that leaves the whole validation (chain, then the name: a DNS name or
+    an IP address) to Python's ``ssl``, as adba does (``adba/adapters/ldap/tls.py``).
+
+    ldap3 2.9.1 turns ``check_hostname`` off and matches names itself, through
+    ``ssl.match_hostname``; Python 3.12 removed that, and ldap3's fallback ignores IP SANs, so
+    a validated connection to ``dc.ip`` would fail there.  With ``check_hostname`` on and
+    ``server_hostname`` set, OpenSSL matches the name (and an IP against the IP SAN).
+    """
+
+    def __init__(self, ca_file: str, name: str, *, validate: bool) -> None:
+        super().__init__(
+            validate=ssl.CERT_REQUIRED if validate else ssl.CERT_NONE,
+            ca_certs_file=ca_file,
+            sni=name,
+        )
+        self._ca_file = ca_file
+        self._name = name
+        self._validate = validate
+
+    def context(self) -> ssl.SSLContext:
+        """The client context: the harness CA as the only trust anchor, name checked."""
+        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self._ca_file)
+        if not self._validate:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+
+    def wrap_socket(self, connection: Any, do_handshake: bool = False) -> None:
+        connection.socket = self.context().wrap_socket(
+            connection.socket,
+            server_side=False,
+            do_handshake_on_connect=do_handshake,
+            server_hostname=self._name,
+        )
+
+
 class _PinnedServer(ldap3.Server):  # type: ignore[misc]
     """An ``ldap3.Server`` whose name is only used for TLS validation/SNI.
 
@@ -651,11 +688,7 @@ class RunningDC:
             validate: validate the certificate chain against :attr:`ca_file` and the name.
             connect_timeout: TCP connect timeout in seconds.
         """
-        tls = ldap3.Tls(
-            validate=ssl.CERT_REQUIRED if validate else ssl.CERT_NONE,
-            ca_certs_file=str(self.ca_file),
-            sni=name if name and name != self.ip else None,
-        )
+        tls = _SslValidatingTls(str(self.ca_file), name or self.ip, validate=validate)
         kwargs: dict[str, Any] = {
             "port": 636,
             "use_ssl": True,

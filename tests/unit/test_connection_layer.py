@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
+import socket
+import ssl
+from typing import ClassVar
 
 import pytest
 
@@ -12,7 +16,7 @@ from adba.adapters.ldap.credentials import AuthMethod, Credentials
 from adba.adapters.ldap.directory import ReadOnlyDirectory
 from adba.adapters.ldap.discovery import _order, _split_dns_server
 from adba.adapters.ldap.target import Endpoint, Transport, parse_server
-from adba.errors import AuthFailed, UsageError
+from adba.errors import AuthFailed, ConnectionFailed, UsageError
 
 
 def _options(**kw: object) -> ConnectOptions:
@@ -151,3 +155,68 @@ def test_sasl_bind_errors(method: AuthMethod, transport: Transport, code: int, m
     assert expected in str(info.value)
     assert hint in (info.value.hint or "")
     assert "\n" not in str(info.value) + (info.value.hint or "")
+
+
+class _ScriptedSocket(socket.socket):
+    """A real socket whose ``connect`` fails as scripted per port (ldap3 still wraps it)."""
+
+    outcomes: ClassVar[dict[int, OSError]] = {}
+
+    def connect(self, address: object) -> None:
+        port = address[1]  # type: ignore[index]
+        raise self.outcomes[port]
+
+
+def _auto_scan(monkeypatch: pytest.MonkeyPatch, outcomes: dict[int, OSError]) -> ConnectionFailed:
+    monkeypatch.setattr(_ScriptedSocket, "outcomes", outcomes)
+    monkeypatch.setattr(socket, "socket", _ScriptedSocket)
+    with pytest.raises(ConnectionFailed) as info:
+        conn_mod.connect(_options(server="127.0.0.1", auth=AuthMethod.AUTO,
+                                  credentials=Credentials("CONTOSO\\u", "pw"), timeout=2.0))
+    return info.value
+
+
+def test_auto_treats_a_reset_while_connecting_like_a_refusal(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A load balancer (or a DC without an LDAPS certificate) that resets 636 right after
+    accepting: when the RST beats connect(), connect() itself fails with ECONNRESET, before
+    any TLS byte. auto must fall back to 389 exactly as when the handshake is reset."""
+    error = _auto_scan(monkeypatch, {636: ConnectionResetError(104, "Connection reset by peer"),
+                                     389: ConnectionRefusedError(111, "Connection refused")})
+    assert "trying NTLM sealed on port 389" in caplog.text
+    assert "TLS handshake with 127.0.0.1:636 failed: the server closed the connection" \
+        in caplog.text
+    # the fallback failed too: the error names 389, and why 389 was tried
+    assert error.message.startswith("cannot reach 127.0.0.1:389: connection refused")
+    assert "127.0.0.1:636" in error.message
+    assert "TCP port 636/389" in (error.hint or "")
+
+
+def test_auto_on_a_dead_host_names_both_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    refused = ConnectionRefusedError(111, "Connection refused")
+    error = _auto_scan(monkeypatch, {636: refused, 389: refused})
+    assert error.message == ("cannot reach 127.0.0.1:636: connection refused; nor 127.0.0.1:389 "
+                          "(the sealed fallback): connection refused")
+    assert "TCP port 636/389" in (error.hint or "")
+
+
+def test_a_reset_on_a_non_standard_ldaps_port_is_not_worked_around(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ScriptedSocket, "outcomes",
+                        {3269: ConnectionResetError(104, "Connection reset by peer")})
+    monkeypatch.setattr(socket, "socket", _ScriptedSocket)
+    with pytest.raises(ConnectionFailed, match=r"127\.0\.0\.1:3269 failed: the server closed"):
+        conn_mod.connect(_options(server="127.0.0.1:3269", auth=AuthMethod.AUTO, timeout=2.0))
+
+
+@pytest.mark.parametrize("exc", [
+    ConnectionResetError(104, "Connection reset by peer"),
+    ConnectionAbortedError(103, "Software caused connection abort"),
+    BrokenPipeError(32, "Broken pipe"),
+    ssl.SSLEOFError(8, "EOF occurred in violation of protocol"),
+    ssl.SSLZeroReturnError(6, "TLS/SSL connection has been closed (EOF)"),
+    OSError(errno.ECONNRESET, "reset"),
+])
+def test_closed_by_peer(exc: OSError) -> None:
+    assert conn_mod._closed_by_peer(exc)
+    assert not conn_mod._closed_by_peer(ConnectionRefusedError(111, "Connection refused"))

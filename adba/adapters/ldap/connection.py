@@ -8,6 +8,7 @@ the way out.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import math
@@ -105,16 +106,18 @@ def connect(options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
     check_options(options)
     endpoints = candidate_endpoints(options)
     unreachable: list[str] = []
+    tried_ports: set[int] = set()
     for index, endpoint in enumerate(endpoints):
         try:
             return _connect_auto(endpoint, options)
         except _Unreachable as exc:
             unreachable.append(str(exc))
+            tried_ports.update(exc.ports or (endpoint.port,))
             if index + 1 < len(endpoints):
                 log.warning("%s; trying the next domain controller", exc)
-    ports = sorted({str(e.port) for e in endpoints})
-    hint = (f"check the name and that TCP port {'/'.join(ports)} is open, or raise --timeout "
-            f"from {options.timeout:g} s")
+    ports = sorted(tried_ports, reverse=True)  # 636 before 389: what was asked, then the fallback
+    hint = (f"check the name and that TCP port {'/'.join(map(str, ports))} is open, or raise "
+            f"--timeout from {options.timeout:g} s")
     if len(unreachable) == 1:
         raise ConnectionFailed(unreachable[0], hint)
     raise ConnectionFailed(
@@ -123,7 +126,17 @@ def connect(options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
 
 
 class _Unreachable(Exception):
-    """Internal: this DC did not answer; try the next one."""
+    """Internal: this DC did not answer; try the next one.
+
+    ``refused``: the port was closed (connection refused), which ``auto`` treats like a DC
+    without an LDAPS certificate. ``ports``: the TCP ports tried, for the hint."""
+
+    def __init__(self, message: str, *, cause: str = "", refused: bool = False,
+                 ports: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.cause = cause or message
+        self.refused = refused
+        self.ports = ports
 
 
 class _TooWeak(AuthFailed):
@@ -164,7 +177,7 @@ def _connect_auto(endpoint: Endpoint,
             raise
         reason = exc
     except _Unreachable as exc:
-        if "connection refused" not in str(exc) or not _standard_port(endpoint, options.transport):
+        if not exc.refused or not _standard_port(endpoint, options.transport):
             raise
         reason = exc
     sealed = AuthMethod.KERBEROS if method is AuthMethod.KERBEROS else AuthMethod.NTLM
@@ -174,10 +187,14 @@ def _connect_auto(endpoint: Endpoint,
     fallback = ConnectOptions(**{**options.__dict__, "transport": Transport.PLAIN})
     try:
         return _connect_one(plain, fallback, sealed)
-    except _Unreachable:
+    except _Unreachable as exc:
         if isinstance(reason, _Unreachable):  # the host is down: say what was asked first
-            raise reason from None
-        raise
+            raise _Unreachable(f"{reason}; nor {plain.display} (the sealed fallback): "
+                               f"{exc.cause}", cause=exc.cause,
+                               ports=(endpoint.port, plain.port)) from exc
+        raise _Unreachable(f"{exc} (the sealed fallback after {endpoint.display}: "
+                           f"{str(reason).split(' (')[0]})", cause=exc.cause,
+                           ports=(endpoint.port, plain.port)) from exc
 
 
 @dataclass(frozen=True)
@@ -377,16 +394,48 @@ def _sasl(conn: Connection, endpoint: Endpoint, options: ConnectOptions,
            f"port {endpoint.port}", user
 
 
+_CLOSED_ERRNOS = frozenset({errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE})
+
+
+def _closed_by_peer(exc: BaseException) -> bool:
+    """Whether the server reset or closed the TCP connection (RST, EOF, broken pipe), as a load
+    balancer or a DC without an LDAPS certificate does right after accepting it."""
+    if isinstance(exc, ConnectionResetError | ConnectionAbortedError | BrokenPipeError
+                  | ssl.SSLEOFError | ssl.SSLZeroReturnError):
+        return True
+    if isinstance(exc, OSError) and exc.errno in _CLOSED_ERRNOS:
+        return True
+    # ldap3 re-raises a copy whose text is all that is left of the errno
+    lowered = str(exc).lower()
+    return "connection reset" in lowered or "reset by peer" in lowered \
+        or "connection aborted" in lowered or "broken pipe" in lowered
+
+
+def _closed_before_tls(label: str) -> _NoTls:
+    return _NoTls(
+        f"TLS handshake with {label} failed: the server closed the connection",
+        "is this an LDAPS port? LDAPS is 636; for 389 use --starttls. A DC without an LDAPS "
+        "certificate does this: use --auth kerberos/ntlm with --plain-ldap (sealed)")
+
+
 def _raise_open_error(exc: LDAPException, endpoint: Endpoint, tls: ValidatingTls | None,
                       options: ConnectOptions) -> None:
     if tls is not None and tls.last_exception is not None:
         _raise_tls_error(tls.last_exception, endpoint, options)
     text = str(exc)
     lowered = text.lower()
+    refused = False
+    if options.transport is Transport.LDAPS and _closed_by_peer(exc):
+        # Reset while connecting, before ldap3 began the handshake: the same server, the same
+        # reset, only sooner (a reset arriving before connect() returns is reported by it).
+        raise _closed_before_tls(endpoint.display) from exc
     if "timed out" in lowered or "timeout" in lowered:
         cause = f"no answer within {options.timeout:g} s"
     elif "refused" in lowered:
         cause = "connection refused"
+        refused = True
+    elif _closed_by_peer(exc):
+        cause = "the server reset the connection"
     elif "name or service not known" in lowered or "nodename nor servname" in lowered \
             or "invalid server address" in lowered or "no address" in lowered:
         cause = "the name does not resolve"
@@ -394,7 +443,8 @@ def _raise_open_error(exc: LDAPException, endpoint: Endpoint, tls: ValidatingTls
         cause = "network unreachable"
     else:
         cause = re.sub(r"\s+", " ", text)
-    raise _Unreachable(f"cannot reach {endpoint.display}: {cause}") from exc
+    raise _Unreachable(f"cannot reach {endpoint.display}: {cause}", cause=cause,
+                       refused=refused, ports=(endpoint.port,)) from exc
 
 
 def _raise_tls_error(exc: BaseException, endpoint: Endpoint, options: ConnectOptions) -> None:
@@ -418,18 +468,16 @@ def _raise_tls_error(exc: BaseException, endpoint: Endpoint, options: ConnectOpt
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         raise _Unreachable(
             f"cannot reach {label}: no answer to the TLS handshake within {options.timeout:g} s "
-            "(is this an LDAPS port?)") from exc
-    if isinstance(exc, ConnectionResetError | BrokenPipeError | ssl.SSLEOFError):
-        raise _NoTls(
-            f"TLS handshake with {label} failed: the server closed the connection",
-            "is this an LDAPS port? LDAPS is 636; for 389 use --starttls. A DC without an LDAPS "
-            "certificate does this: use --auth kerberos/ntlm with --plain-ldap (sealed)") from exc
+            "(is this an LDAPS port?)", ports=(endpoint.port,)) from exc
+    if _closed_by_peer(exc):
+        raise _closed_before_tls(label) from exc
     if isinstance(exc, ssl.SSLError):
         raise ConnectionFailed(
             f"TLS handshake with {label} failed: {exc.reason or exc}",
             "check that the port speaks TLS (LDAPS is 636; for 389 use --starttls)") from exc
     if isinstance(exc, OSError):
-        raise _Unreachable(f"cannot reach {label}: TLS handshake failed: {exc}") from exc
+        raise _Unreachable(f"cannot reach {label}: TLS handshake failed: {exc}",
+                           ports=(endpoint.port,)) from exc
     raise ConnectionFailed(f"TLS with {label} failed: {exc}") from exc
 
 

@@ -1,6 +1,7 @@
 """The Kerberos credential cache (``KRB5CCNAME``) and Kerberos errors explained in one line.
 
-On Linux and macOS it needs the optional ``gssapi`` package (``pip install 'adba[kerberos]'``).
+On Linux and macOS it needs the optional ``gssapi`` package (the ``kerberos`` extra:
+``pip install '.[kerberos]'`` in a checkout of adba).
 On Windows pyspnego binds through SSPI with the logon session's own ticket: a user logged on
 to a domain has one, and there is no cache to inspect.
 """
@@ -100,8 +101,8 @@ def ticket_principal() -> str:
         return f"{os.environ.get('USERNAME', 'user')}@{os.environ['USERDNSDOMAIN'].upper()}"
     if status == UNAVAILABLE:
         raise UsageError("Kerberos needs the 'gssapi' package, which is not installed",
-                         "pip install 'adba[kerberos]' (needs libkrb5-dev to build), or use "
-                         "--auth ntlm / --auth simple")
+                         "in adba's source directory: pip install '.[kerberos]' (needs "
+                         "libkrb5-dev to build); or use --auth ntlm / --auth simple")
     if status == MISSING:
         raise AuthFailed("no Kerberos ticket in the credential cache",
                          "run kinit user@REALM (or set KRB5CCNAME to your ticket cache)")
