@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,16 @@ import pytest
 
 from tests.integration import seeds
 from tests.testdc import DCSpec, RunningDC, samba_available, start_dc
+
+
+@pytest.fixture(autouse=True)
+def _adba_logger_restored() -> Iterator[None]:
+    """A command run in-process (typer's CliRunner) sets up adba's logger for a terminal; put it
+    back so later tests' caplog sees adba's records again."""
+    logger = logging.getLogger("adba")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 REPO = Path(__file__).resolve().parent.parent
 
