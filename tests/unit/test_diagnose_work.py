@@ -109,3 +109,13 @@ def test_unreadable_before_and_after_the_first_readable_are_all_listed(tmp_path:
         "a-empty.txt", "a-garbage.bin", "z-garbage.bin"]
     assert doc["data"]["summary"]["reports_read"] == 1
     assert doc["data"]["summary"]["reports_unreadable"] == 3
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("  one value  ", "one value"), ("", ""), (" \t ", ""), ("a\nb", "a b"), ("a\r\n\r\nb ", "a b"),
+    ("a\x0bb\x0cc", "a b c"), ("a\x1cb\x1dc\x1ed", "a b c d"), ("a\x85b\u2028c\u2029d", "a b c d"),
+    ("a\x1fb", "a\x1fb"), ("x" * 400, "x" * 299 + "…")])
+def test_one_line_joins_at_every_line_break_splitlines_knows(text: str, expected: str) -> None:
+    from adba.adapters.reports.spp_events import one_line
+
+    assert one_line(text) == expected
