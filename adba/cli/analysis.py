@@ -65,18 +65,22 @@ def source_notes(data: Any) -> tuple[str, ...]:
 
 def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | None,
                      demo: bool, live: Any, product_db: Path | None, warn_days: int,
-                     progress: Progress) -> DiagnoseResult:
-    """Read every report (on every core when there are many), read the forest, and diagnose
-    each product of each report."""
+                     progress: Progress, as_json: bool = False) -> DiagnoseResult | Any:
+    """Read every report, read the forest, and diagnose each product of each report.
+
+    On many files each worker diagnoses what it read (:mod:`adba.cli.diagnose_work`) and, with
+    ``as_json``, encodes it too: the result is then an
+    :class:`~adba.cli.diagnose_work.EncodedDiagnosis`. The forest is read once one report could
+    be read, so a folder of nothing readable is refused before any connection."""
     from adba.adapters.catalog_file import load_catalog
     from adba.adapters.hresults_file import load_knowledge_base
     from adba.adapters.kms_emulators_file import packaged_emulator_list
     from adba.adapters.reports import expand_inputs
-    from adba.adapters.reports.batch import read_all
+    from adba.adapters.reports.batch import read_all, read_one
+    from adba.cli.diagnose_work import DiagnoseJob, EncodedDiagnosis, JsonParts, Pairs, json_finding
     from adba.cli.sources import check_source, load_forest
-    from adba.core.client import ClientReport, UnreadableReport
-    from adba.core.diagnose import Correlator, DiagnoseOptions, Explainer, unreadable_finding
-    from adba.core.hresults import describe_code
+    from adba.core.client import UnreadableReport
+    from adba.core.diagnose import DiagnoseOptions, unreadable_finding
     from adba.errors import UsageError
 
     check_source(snapshot, ldif, demo, live)
@@ -85,14 +89,17 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
     inputs = list(expand_inputs(reports))
     if not inputs:
         raise UsageError("no report files found", "give files, directories or - for stdin")
-    read: list[ClientReport] = []
     unreadable: list[Unreadable] = []
-    for item, result in read_all(inputs):  # on every core when there are many files
-        if isinstance(result, UnreadableReport):
-            unreadable.append(Unreadable(item.name, result.reason, result.line))
+    first: tuple[Any, Any] | None = None
+    rest = 0
+    while first is None and rest < len(inputs):  # up to the first readable input, here
+        item, read = inputs[rest], read_one(inputs[rest])
+        rest += 1
+        if isinstance(read, UnreadableReport):
+            unreadable.append(Unreadable(item.name, read.reason, read.line))
         else:
-            read.extend(result)
-    if not read:
+            first = (item, read)
+    if first is None:
         raise UsageError(f"none of the {len(inputs)} report(s) could be read: "
                          + "; ".join(f"{u.source}: {u.reason}" for u in unreadable[:3]),
                          "adba reads slmgr text, PowerShell output, CIM/WMI JSON or CSV, "
@@ -101,15 +108,31 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
     with status_ctx:
         _raw, data = load_forest(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
                                  progress=report_progress)
-    now = datetime.now(UTC)
-    correlator = Correlator(data, catalog, Explainer(lambda code: describe_code(knowledge, code)),
-                            DiagnoseOptions(warn_days=warn_days, now=now),
-                            packaged_emulator_list())
-    diagnosed = tuple(DiagnosedReport(report, tuple(correlator.diagnose(report)))
-                      for report in read)
-    findings = [f for r in diagnosed for d in r.diagnoses for f in d.diagnoses]
-    findings += [unreadable_finding(u.source, f"line {u.line}: {u.reason}" if u.line
-                                    else u.reason) for u in unreadable]
+    job = DiagnoseJob(data, catalog, knowledge,
+                      DiagnoseOptions(warn_days=warn_days, now=datetime.now(UTC)),
+                      packaged_emulator_list(), as_json=as_json)
+    done = [job(*first)]
+    for item, result in read_all(inputs[rest:], then=job):  # on every core for many files
+        if isinstance(result, UnreadableReport):
+            unreadable.append(Unreadable(item.name, result.reason, result.line))
+        else:
+            done.append(result)
+    lost = [unreadable_finding(u.source, f"line {u.line}: {u.reason}" if u.line else u.reason)
+            for u in unreadable]
+    if as_json:
+        parts: list[JsonParts] = done  # type: ignore[assignment]
+        found = [f for part in parts for f in part.findings] + [json_finding(f) for f in lost]
+        found.sort(key=lambda f: f.sort_key)
+        computers = {c for part in parts for c in part.computers}
+        encoded = tuple(r for part in parts for r in part.reports)
+        return EncodedDiagnosis(data, encoded, tuple(found), tuple(unreadable),
+                                sum(part.products for part in parts),
+                                sum(part.licensed for part in parts),
+                                len(computers) or len(encoded))
+    pairs: list[Pairs] = done  # type: ignore[assignment]
+    diagnosed = tuple(DiagnosedReport(report, tuple(diags)) for chunk in pairs
+                      for report, diags in chunk)
+    findings = [f for r in diagnosed for d in r.diagnoses for f in d.diagnoses] + lost
     findings.sort(key=lambda f: f.sort_key())
     return DiagnoseResult(data=data, reports=diagnosed, unreadable=tuple(unreadable),
                           findings=tuple(findings))

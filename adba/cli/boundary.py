@@ -28,8 +28,9 @@ from adba.cli import options as opt
 from adba.cli.console import stderr_console
 from adba.cli.exit_codes import ExitCode, exit_code_of
 from adba.cli.output import OutputTarget
+from adba.cli.render import Renderable
 from adba.core.findings import Severity
-from adba.core.results import Result, WrittenFile
+from adba.core.results import WrittenFile
 from adba.errors import AdbaError, UsageError
 
 log = logging.getLogger("adba")
@@ -69,7 +70,7 @@ def setup_logging(debug: bool, verbose: bool) -> None:
 
 def command(app: typer.Typer, name: str, *, connection: bool = False, formats: bool = True,
             fail_on: bool = False, output_help: str | None = None,
-            **settings: Any) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
+            **settings: Any) -> Callable[[Callable[..., Renderable]], Callable[..., Renderable]]:
     """Register ``func(run: Invocation, **own_options) -> Result`` as ``adba NAME``.
 
     ``connection`` adds the twelve connection options (``run.live`` is then a
@@ -77,7 +78,7 @@ def command(app: typer.Typer, name: str, *, connection: bool = False, formats: b
     leaves out ``--format`` for commands whose output is a file of its own kind.
     """
 
-    def register(func: Callable[..., Result]) -> Callable[..., Result]:
+    def register(func: Callable[..., Renderable]) -> Callable[..., Renderable]:
         own = [p for p in inspect.signature(func, eval_str=True).parameters.values()
                if p.name != "run"]
         spec = list(opt.COMMON if formats else opt.COMMON[1:])
@@ -124,7 +125,7 @@ def _output_type(help_text: str) -> Any:
                                                help=help_text)]
 
 
-def execute(run: Invocation, produce: Callable[[], Result]) -> NoReturn:
+def execute(run: Invocation, produce: Callable[[], Renderable]) -> NoReturn:
     """Prepare the output, produce the result, render it, exit with its code; or fail in one
     line with exit 3."""
     try:
@@ -148,7 +149,7 @@ def execute(run: Invocation, produce: Callable[[], Result]) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _render(result: Result, run: Invocation, code: ExitCode) -> bool:
+def _render(result: Renderable, run: Invocation, code: ExitCode) -> bool:
     """Render; False when stdout was closed by its reader (a broken pipe)."""
     from adba.cli.render import render
 

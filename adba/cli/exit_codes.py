@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import IntEnum
+from typing import Protocol
 
-from adba.core.findings import Finding, Severity
+from adba.core.findings import Severity
 
 
 class ExitCode(IntEnum):
@@ -27,7 +28,14 @@ STATUS = {ExitCode.OK: "ok", ExitCode.WARNING: "warning", ExitCode.CRITICAL: "cr
           ExitCode.UNKNOWN: "error"}
 
 
-def exit_code_for(findings: Iterable[Finding], fail_on: Severity) -> ExitCode:
+class Rated(Protocol):
+    """What the exit code looks at: a severity (a Finding, or a finding already in JSON)."""
+
+    @property
+    def severity(self) -> Severity: ...
+
+
+def exit_code_for(findings: Iterable[Rated], fail_on: Severity) -> ExitCode:
     """The exit code for findings, counting only those at or above ``fail_on``."""
     counted = [f.severity.rank for f in findings if f.severity.rank >= fail_on.rank]
     if not counted:

@@ -7,13 +7,21 @@ envelope. Renderers of other formats plug in here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Union
+
 from adba.cli.exit_codes import ExitCode
 from adba.cli.options import OutputFormat
 from adba.cli.output import OutputTarget
 from adba.core.results import Result, WrittenFile
 
+if TYPE_CHECKING:
+    from adba.cli.diagnose_work import EncodedDiagnosis
 
-def render(result: Result, fmt: OutputFormat, target: OutputTarget, code: ExitCode) -> None:
+Renderable = Union[Result, "EncodedDiagnosis"]
+"""What a command returns: a typed result, or a diagnosis already encoded in the workers."""
+
+
+def render(result: Renderable, fmt: OutputFormat, target: OutputTarget, code: ExitCode) -> None:
     """Write ``result`` to ``target`` in ``fmt``."""
     if isinstance(result, WrittenFile):
         return  # the command wrote its own file; the boundary says so on stderr
@@ -22,6 +30,9 @@ def render(result: Result, fmt: OutputFormat, target: OutputTarget, code: ExitCo
 
         target.write(result_document(result, code))
         return
+    from adba.cli.diagnose_work import EncodedDiagnosis
     from adba.cli.render_text import render_result
 
+    if isinstance(result, EncodedDiagnosis):  # made only for --format json
+        raise TypeError("an encoded diagnosis has no text form")
     render_result(target.console(), result, code)

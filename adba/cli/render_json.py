@@ -53,12 +53,23 @@ def error_document(command: str, error: AdbaError) -> str:
     return dumps(envelope(command, "error", 3, None, [], [error]))
 
 
-def result_document(result: res.Result, exit_code: int) -> str:
+def result_document(result: Any, exit_code: int) -> str:
     """The envelope of any command's result, as text: the one place every JSON document is
-    made (its ``data`` by :func:`data_json`)."""
+    made (its ``data`` by :func:`data_json`). A diagnosis encoded in the workers
+    (:class:`~adba.cli.diagnose_work.EncodedDiagnosis`) has its reports and findings spliced
+    in as they are."""
+    from adba.cli.diagnose_work import EncodedDiagnosis, assemble_json
     from adba.cli.exit_codes import STATUS, ExitCode
 
     code = ExitCode(exit_code)
+    if isinstance(result, EncodedDiagnosis):
+        payload = {"verdict": result.verdict(),
+                   "forest_source": forest_data_json(result.data)["source"], "reports": [],
+                   "unreadable": [{"source": u.source, "reason": u.reason, "line": u.line}
+                                  for u in result.unreadable],
+                   "summary": result.summary()}
+        return assemble_json(envelope(result.command, STATUS[code], code, payload, [], []),
+                             list(result.reports), list(result.findings))
     return dumps(envelope(result.command, STATUS[code], code, data_json(result),
                           list(result.findings), []))
 

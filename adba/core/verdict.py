@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from adba.core.catalog import Catalog
 from adba.core.coverage import CoverageReport, counts_for_coverage
@@ -14,7 +15,14 @@ BLOCKING = ("ADBA-SCHEMA-", "ADBA-CONT-001", "ADBA-CONT-002", "ADBA-ACL-001")
 """Rules whose high findings mean no client can use ADBA in this forest at all."""
 
 
-def severity_counts(findings: Iterable[Finding]) -> str:
+class Rated(Protocol):
+    """Anything with a severity: a finding, or one already encoded for JSON."""
+
+    @property
+    def severity(self) -> Severity: ...
+
+
+def severity_counts(findings: Iterable[Rated]) -> str:
     """``2 critical, 6 high findings`` (worst first), or ``no findings``."""
     counts = {s: 0 for s in Severity}
     total = 0
@@ -69,7 +77,7 @@ def forest_verdict(data: ForestData, findings: Iterable[Finding], catalog: Catal
 
 
 def diagnose_verdict(products: int, activated: int, machines: int, unreadable: int,
-                     findings: Iterable[Finding]) -> str:
+                     findings: Iterable[Rated]) -> str:
     """E.g. ``12 of 15 products on 9 machines are licensed; 1 report unreadable; 2 high
     findings``."""
     extra = f"; {unreadable} report(s) unreadable" if unreadable else ""

@@ -3,33 +3,47 @@
 Each input is read on its own: a report that cannot be read (or makes a reader fail in a way
 nobody foresaw) becomes its own :class:`UnreadableReport`, and the others are still read. The
 results come back in the order of the inputs, whatever the number of workers.
+
+A caller may give ``then``: a picklable callable (a module-level function, or an instance of a
+module-level class) applied to each input's reports *where they were read*, in the worker, so
+that only its (small) result is sent back instead of the reports. It is installed once per
+worker (not sent with every chunk), and applied in this process when there is one worker.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar, overload
 
 from adba.adapters.reports import ReportInput, read_reports
 from adba.core.client import ClientReport, UnreadableReport
 
-__all__ = ["PARALLEL_FROM", "ReadResult", "read_all"]
+__all__ = ["PARALLEL_FROM", "ReadResult", "read_all", "read_one"]
 
 PARALLEL_FROM = 64
 """Inputs from which reading is spread over the cores (below, a pool costs more than it saves)."""
 PARALLEL_CPUS = 2
 """CPUs from which worker processes are used (on many files). Measured on a 2-vCPU machine
-(docs/performance.md): on a fleet mix with .evtx logs two workers make ``adba diagnose`` 15-20%
-faster; on small text reports only they gain nothing, the two vCPUs sharing a core (a pure-CPU
-loop runs 1.3 times faster on both). ``ADBA_WORKERS=N`` sets the number outright."""
+whose two vCPUs share a core (a pure-CPU loop runs 1.3 times faster on both; docs/performance.md):
+with ``then`` doing the diagnosis and JSON in the workers, two workers make ``adba diagnose`` of
+10,000 reports 1.6-1.9 times faster than one; reading alone, the reports sent back, gains little.
+``ADBA_WORKERS=N`` sets the number outright."""
 _CHUNK = 32
 
 ReadResult = tuple[ReportInput, list[ClientReport] | UnreadableReport]
+T = TypeVar("T")
+Then = Callable[[ReportInput, list[ClientReport]], Any]
+
+_then: Then | None = None
+"""The ``then`` of :func:`read_all`, in a worker process (installed by :func:`_install`)."""
 
 
-def _read_one(item: ReportInput) -> list[ClientReport] | UnreadableReport:
+def read_one(item: ReportInput) -> list[ClientReport] | UnreadableReport:
+    """Read one input: its reports, or the reason they could not be read (never raises for a
+    bad input)."""
     try:
         return read_reports(item)
     except UnreadableReport as exc:
@@ -54,16 +68,48 @@ def _workers(count: int, workers: int | None) -> int:
     return min(cpus, 8)
 
 
-def read_all(items: Sequence[ReportInput], workers: int | None = None) -> Iterator[ReadResult]:
-    """Read every input; yields ``(input, reports or the reason it was not read)`` in order.
+def _install(then: Then | None) -> None:
+    global _then
+    _then = then
 
-    Standard input (``path is None``) is always read here, in this process."""
+
+def _read_then(item: ReportInput) -> Any:
+    result = read_one(item)
+    if _then is None or isinstance(result, UnreadableReport):
+        return result
+    return _then(item, result)
+
+
+@overload
+def read_all(items: Sequence[ReportInput], workers: int | None = None) -> Iterator[ReadResult]:
+    ...
+
+
+@overload
+def read_all(items: Sequence[ReportInput], workers: int | None = None, *,
+             then: Callable[[ReportInput, list[ClientReport]], T]
+             ) -> Iterator[tuple[ReportInput, T | UnreadableReport]]:
+    ...
+
+
+def read_all(items: Sequence[ReportInput], workers: int | None = None, *,
+             then: Then | None = None) -> Iterator[tuple[ReportInput, Any]]:
+    """Read every input; yields ``(input, reports or the reason it was not read)`` in order,
+    or ``(input, then(input, reports))`` for the inputs read when ``then`` is given.
+
+    Standard input (``path is None``) is always read here, in this process. An exception raised
+    by ``then`` (not by a reader) is not caught: it ends the iteration, as it would in-process."""
     count = _workers(len(items), workers)
     if count == 1 or any(item.path is None for item in items):
         for item in items:
-            yield item, _read_one(item)
+            result = read_one(item)
+            if then is not None and not isinstance(result, UnreadableReport):
+                yield item, then(item, result)
+            else:
+                yield item, result
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        yield from zip(items, pool.map(_read_one, items, chunksize=_CHUNK), strict=True)
+    with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_install,
+                             initargs=(then,)) as pool:
+        yield from zip(items, pool.map(_read_then, items, chunksize=_CHUNK), strict=True)

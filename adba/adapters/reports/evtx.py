@@ -180,41 +180,44 @@ def read_evtx(data: bytes, source: str) -> list[ClientReport]:
     bad = 0
     seen = 0
     records = parser.records_json()
-    while True:
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+    with warnings.catch_warnings(record=True) as caught:  # once: entering it costs per record
+        warnings.simplefilter("always")
+        while True:
+            try:
                 record = next(records)
-        except StopIteration:
-            bad += _warned(caught, notes, bad)
-            break
-        except Exception as exc:  # a damaged record or chunk: keep the rest
-            bad += 1
-            if bad <= _MAX_BAD_SHOWN:
-                notes.append(f"a record could not be read ({_first_line(exc)}); skipped")
-            if bad > 10_000:
+            except StopIteration:
+                bad += _warned(caught, notes, bad)
                 break
-            continue
-        bad += _warned(caught, notes, bad)
-        seen += 1
-        text = record.get("data") if isinstance(record, dict) else None
-        if not isinstance(text, str):
-            bad += 1
-            continue
-        if "Security-SPP" not in text and not any(m in text for m in _SPP_MARKERS[1:]):
-            skipped += 1
-            continue
-        try:
-            event, _provider = _event(json.loads(text), source)
-        except (ValueError, RecursionError) as exc:
-            bad += 1
-            if bad <= _MAX_BAD_SHOWN:
-                notes.append(f"record {record.get('event_record_id')}: not readable ({exc}); skipped")
-            continue
-        if event is None:
-            skipped += 1
-            continue
-        raw.append(event)
+            except Exception as exc:  # a damaged record or chunk: keep the rest
+                del caught[:]  # what the parser warned while failing is not counted, as before
+                bad += 1
+                if bad <= _MAX_BAD_SHOWN:
+                    notes.append(f"a record could not be read ({_first_line(exc)}); skipped")
+                if bad > 10_000:
+                    break
+                continue
+            if caught:
+                bad += _warned(caught, notes, bad)
+                del caught[:]
+            seen += 1
+            text = record.get("data") if isinstance(record, dict) else None
+            if not isinstance(text, str):
+                bad += 1
+                continue
+            if "Security-SPP" not in text and not any(m in text for m in _SPP_MARKERS[1:]):
+                skipped += 1
+                continue
+            try:
+                event, _provider = _event(json.loads(text), source)
+            except (ValueError, RecursionError) as exc:
+                bad += 1
+                if bad <= _MAX_BAD_SHOWN:
+                    notes.append(f"record {record.get('event_record_id')}: not readable ({exc}); skipped")
+                continue
+            if event is None:
+                skipped += 1
+                continue
+            raw.append(event)
     if bad > _MAX_BAD_SHOWN:
         notes.append(f"{bad} record(s) in all could not be read")
     missing = expected_records(kept) - seen

@@ -103,10 +103,11 @@ def parse_format_list(text: str) -> list[PsRecord]:
     def close_value() -> None:
         nonlocal name, parts, lengths
         if record is not None and name is not None:
-            joined = _join_parts(parts, lengths, width, multiline=name.lower() == "message")
+            message = name.lower() == "message"
+            joined = _join_parts(parts, lengths, width, multiline=message).strip()
             where = f"line {first_line}" if len(parts) == 1 else \
                 f"lines {first_line}-{first_line + len(parts) - 1}"
-            record.values[name] = PsValue(joined.strip(), where)
+            record.values[name] = PsValue(joined, where, joined.endswith(_TRUNCATED) and not message)
         name, parts, lengths = None, [], []
 
     for number, raw in enumerate(lines, start=1):
@@ -143,10 +144,6 @@ def parse_format_list(text: str) -> list[PsRecord]:
             continue
         close_value()
     close_value()
-    for rec in records:
-        for key, value in list(rec.values.items()):
-            rec.values[key] = PsValue(value.text.rstrip("\n"), value.where,
-                                      value.text.endswith(_TRUNCATED) and key.lower() != "message")
     return records
 
 

@@ -86,9 +86,16 @@ def is_spp_provider(name: object) -> bool:
             or text == "software protection platform service")
 
 
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+"""What ``str.splitlines`` splits at."""
+
+
 def one_line(text: str, limit: int = _MAX_EVIDENCE) -> str:
     """``text`` on one line, cut to ``limit`` characters."""
-    line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    if _LINE_BREAK.search(text) is None:  # most values: one line already, only stripped
+        line = text.strip()
+    else:
+        line = " ".join(part.strip() for part in text.splitlines() if part.strip())
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 

@@ -8,6 +8,7 @@ import typer
 
 from adba.cli import options as opt
 from adba.cli.boundary import Invocation, command
+from adba.cli.diagnose_work import EncodedDiagnosis
 from adba.core.results import DiagnoseResult
 
 Reports = Annotated[list[str], typer.Argument(
@@ -25,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
 def diagnose(run: Invocation, reports: Reports, *, snapshot: opt.SnapshotOpt = None,
              ldif: opt.LdifOpt = None, demo: opt.Demo = False, product_db: opt.ProductDb = None,
-             warn_days: WarnDays = 30) -> DiagnoseResult:
+             warn_days: WarnDays = 30) -> DiagnoseResult | EncodedDiagnosis:
     """Read what clients report (slmgr text, CIM/WMI JSON or CSV, Security-SPP events,
     collector JSON), join it with the forest and say why each product did or did not
     activate. The forest comes from a DC (as for scan), --snapshot, --ldif or --demo."""
@@ -33,4 +34,4 @@ def diagnose(run: Invocation, reports: Reports, *, snapshot: opt.SnapshotOpt = N
 
     return diagnose_reports(reports, snapshot=snapshot, ldif=ldif, demo=demo, live=run.live,
                             product_db=product_db, warn_days=warn_days,
-                            progress=run.progress())
+                            progress=run.progress(), as_json=run.fmt is opt.OutputFormat.JSON)

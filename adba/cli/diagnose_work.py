@@ -1,0 +1,157 @@
+"""The per-input work of ``adba diagnose``, done where the input was read.
+
+On many files the reports are read in worker processes (:func:`~adba.adapters.reports.batch.
+read_all`); :class:`DiagnoseJob` is given to it as ``then`` so each worker also diagnoses what
+it read and, for JSON, makes that input's parts of the document (compact JSON text). Only those
+strings travel back: the parent assembles the document (:func:`assemble_json`) instead of
+pickling every report and diagnosis and encoding them again.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from adba.adapters.reports import ReportInput
+from adba.cli.render_json import COMPACT_FROM, diagnose_report_json, dumps, finding_json
+from adba.core.catalog import Catalog
+from adba.core.client import ClientReport
+from adba.core.diagnose import Correlator, DiagnoseOptions, Explainer, ProductDiagnosis
+from adba.core.findings import Finding, Severity
+from adba.core.hresults import KnowledgeBase, describe_code
+from adba.core.kms_emulators import EmulatorList
+from adba.core.models import ForestData
+from adba.core.results import Unreadable
+from adba.core.verdict import diagnose_verdict
+
+__all__ = ["DiagnoseJob", "EncodedDiagnosis", "JsonFinding", "JsonParts", "Pairs",
+           "assemble_json", "compact", "json_finding"]
+
+Pairs = list[tuple[ClientReport, list[ProductDiagnosis]]]
+
+
+class JsonFinding(NamedTuple):
+    """A finding as the JSON document needs it: where it sorts, how bad it is, its text."""
+
+    sort_key: tuple[int, str, str]
+    severity: Severity
+    rule_id: str
+    text: str
+    """``finding_json`` of the finding, compact."""
+
+
+class JsonParts(NamedTuple):
+    """One input's share of the JSON document."""
+
+    reports: list[str]
+    """``diagnose_report_json`` of each report, compact."""
+    findings: list[JsonFinding]
+    """Every diagnosis of those reports, in report and product order."""
+    products: int
+    licensed: int
+    """How many of the products are licensed (for the verdict)."""
+    computers: list[str]
+    """The machine of each product (for the verdict)."""
+
+
+@dataclass(frozen=True)
+class EncodedDiagnosis:
+    """``adba diagnose --format json`` on many reports: the result with each report and finding
+    already encoded where it was read (the JSON renderer splices them into the document)."""
+
+    data: ForestData
+    reports: tuple[str, ...]
+    findings: tuple[JsonFinding, ...]
+    unreadable: tuple[Unreadable, ...]
+    products: int
+    licensed: int
+    machines: int
+    command: str = "diagnose"
+    outcome: str = "complete"
+    notes: tuple[str, ...] = field(default=())
+
+    def summary(self) -> dict[str, Any]:
+        """As :meth:`adba.core.results.DiagnoseResult.summary`."""
+        by: dict[str, int] = {}
+        for f in self.findings:
+            by[f.rule_id] = by.get(f.rule_id, 0) + 1
+        return {"reports_read": len(self.reports), "reports_unreadable": len(self.unreadable),
+                "products": self.products, "by_diagnosis": dict(sorted(by.items()))}
+
+    def verdict(self) -> str:
+        """As :func:`adba.core.verdict.diagnose_result_verdict`."""
+        return diagnose_verdict(self.products, self.licensed, self.machines,
+                                len(self.unreadable), self.findings)
+
+
+def compact(value: Any) -> str:
+    """JSON text as :func:`~adba.cli.render_json.dumps` writes a large document (compact)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_finding(f: Finding) -> JsonFinding:
+    """A finding, ready for :func:`assemble_json`."""
+    return JsonFinding(f.sort_key(), f.severity, f.rule_id, compact(finding_json(f)))
+
+
+class DiagnoseJob:
+    """Diagnose one input's reports against the forest: the pairs ``(report, diagnoses)``, or
+    with ``as_json`` its :class:`JsonParts`. Picklable (for workers that are spawned, not
+    forked): the correlator is rebuilt in each process, the first time it is needed."""
+
+    def __init__(self, data: ForestData, catalog: Catalog, knowledge: KnowledgeBase,
+                 options: DiagnoseOptions, emulators: EmulatorList, *, as_json: bool) -> None:
+        self.data = data
+        self.catalog = catalog
+        self.knowledge = knowledge
+        self.options = options
+        self.emulators = emulators
+        self.as_json = as_json
+        self._correlator: Correlator | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_correlator"] = None
+        return state
+
+    @property
+    def correlator(self) -> Correlator:
+        """The correlator of this process."""
+        if self._correlator is None:
+            explainer = Explainer(functools.partial(describe_code, self.knowledge))
+            self._correlator = Correlator(self.data, self.catalog, explainer, self.options,
+                                          self.emulators)
+        return self._correlator
+
+    def __call__(self, item: ReportInput, reports: list[ClientReport]) -> Pairs | JsonParts:
+        pairs = [(report, self.correlator.diagnose(report)) for report in reports]
+        if not self.as_json:
+            return pairs
+        products = [d for _r, diags in pairs for d in diags]
+        return JsonParts([compact(diagnose_report_json(r, diags)) for r, diags in pairs],
+                         [json_finding(f) for d in products for f in d.diagnoses],
+                         len(products), sum(1 for d in products if d.state == "licensed"),
+                         [d.computer for d in products])
+
+
+_REPORTS = "\x00adba-reports\x00"
+_FINDINGS = "\x00adba-findings\x00"
+
+
+def assemble_json(document: dict[str, Any], reports: list[str],
+                  findings: list[JsonFinding]) -> str:
+    """``dumps(document)`` where ``document["data"]["reports"]`` and ``document["findings"]``
+    are the JSON texts given (findings already sorted): the same text, without decoding them.
+
+    A document shorter than :data:`~adba.cli.render_json.COMPACT_FROM` is written indented, as
+    ``dumps`` does: then the parts are decoded and the whole encoded again (small, so cheap)."""
+    shell = dict(document, data=dict(document["data"], reports=_REPORTS), findings=_FINDINGS)
+    head, rest = compact(shell).split(compact(_REPORTS))
+    middle, tail = rest.split(compact(_FINDINGS))
+    text = "".join((head, "[", ",".join(reports), "]", middle, "[",
+                    ",".join(f.text for f in findings), "]", tail))
+    if len(text) >= COMPACT_FROM:
+        return text + "\n"
+    return dumps(json.loads(text))

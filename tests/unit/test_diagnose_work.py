@@ -1,0 +1,121 @@
+"""``adba diagnose`` on many files: the reports are diagnosed and encoded where they were read
+(in workers), and the document assembled from those parts is the one encoding everything at once
+gives."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from adba.adapters.catalog_file import load_catalog
+from adba.adapters.hresults_file import load_knowledge_base
+from adba.adapters.kms_emulators_file import packaged_emulator_list
+from adba.adapters.reports import ReportInput, expand_inputs, read_reports
+from adba.adapters.reports.batch import read_all
+from adba.cli import render_json
+from adba.cli.diagnose_work import DiagnoseJob, JsonParts, assemble_json, json_finding
+from adba.core.client import UnreadableReport
+from adba.core.diagnose import DiagnoseOptions
+from tests.conftest import REPO, run_adba
+from tests.unit.diag_support import NOW, correlator
+
+CLIENTS = REPO / "fixtures" / "clients"
+
+
+def _job(as_json: bool) -> DiagnoseJob:
+    return DiagnoseJob(correlator().data, load_catalog(None, use_env=False), load_knowledge_base(),
+                       DiagnoseOptions(warn_days=30, now=NOW), packaged_emulator_list(),
+                       as_json=as_json)
+
+
+def _inputs() -> list[ReportInput]:
+    return list(expand_inputs([str(CLIENTS)]))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_then_runs_on_what_was_read_and_keeps_order(workers: int) -> None:
+    items = _inputs() * 3
+    results = list(read_all(items, workers=workers, then=_job(as_json=False)))
+    assert [item for item, _ in results] == items
+    for item, result in results:
+        try:
+            expected = read_reports(item)
+        except UnreadableReport as exc:
+            assert isinstance(result, UnreadableReport) and result.reason == exc.reason
+            continue
+        assert not isinstance(result, UnreadableReport)
+        assert [report for report, _ in result] == expected
+        assert [diags for _, diags in result] == [correlator().diagnose(r) for r in expected]
+
+
+def test_json_parts_from_workers_equal_those_made_here() -> None:
+    items = _inputs() * 3
+    here = list(read_all(items, workers=1, then=_job(as_json=True)))
+    there = list(read_all(items, workers=2, then=_job(as_json=True)))
+    assert [r if isinstance(r, JsonParts) else r.reason for _, r in there] == \
+        [r if isinstance(r, JsonParts) else r.reason for _, r in here]
+    parts = [r for _, r in here if isinstance(r, JsonParts)]
+    assert parts and all(json.loads(text)["source"] for part in parts for text in part.reports)
+
+
+def test_job_pickles_without_its_correlator() -> None:
+    job = _job(as_json=True)
+    item = next(i for i in _inputs() if i.name.endswith("slmgr-dlv-ws2022-adba.txt"))
+    reports = read_reports(item)
+    made_here = job(item, reports)
+    copy = pickle.loads(pickle.dumps(job))
+    assert copy._correlator is None
+    assert copy(item, reports) == made_here
+
+
+@pytest.mark.parametrize("copies", [1, 400])
+def test_assembled_document_is_what_dumps_writes(copies: int) -> None:
+    """Small documents come out indented, large ones compact: byte for byte as ``dumps``."""
+    job = _job(as_json=False)
+    pairs = [pair for item, result in read_all(_inputs(), workers=1, then=job)
+             if not isinstance(result, UnreadableReport) for pair in result] * copies
+    findings = sorted((f for _r, diags in pairs for d in diags for f in d.diagnoses),
+                      key=lambda f: f.sort_key())
+    data = {"forest_source": {"kind": "demo"}, "reports": [], "summary": {"n": len(pairs)}}
+    whole = dict(data, reports=[render_json.diagnose_report_json(r, d) for r, d in pairs])
+    expected = render_json.dumps(render_json.envelope("diagnose", "ok", 0, whole, findings, []))
+    texts = [json.dumps(render_json.diagnose_report_json(r, d), ensure_ascii=False,
+                        separators=(",", ":")) for r, d in pairs]
+    got = assemble_json(render_json.envelope("diagnose", "ok", 0, data, [], []), texts,
+                        [json_finding(f) for f in findings])
+    assert got == expected
+    assert (len(got) >= render_json.COMPACT_FROM) == (copies > 1)
+
+
+def test_folder_of_unreadable_reports_is_refused(tmp_path: Path) -> None:
+    for name in ("garbage.bin", "empty.txt"):
+        shutil.copy(CLIENTS / name, tmp_path / name)
+    run = run_adba("diagnose", str(tmp_path), "--demo", "--format", "json")
+    assert run.code == 3
+    assert "none of the 2 report(s) could be read" in run.stderr
+
+
+def test_unreadable_before_and_after_the_first_readable_are_all_listed(tmp_path: Path) -> None:
+    for name in ("empty.txt", "garbage.bin", "slmgr-dlv-ws2022-adba.txt"):
+        shutil.copy(CLIENTS / name, tmp_path / ("a-" + name))
+    shutil.copy(CLIENTS / "garbage.bin", tmp_path / "z-garbage.bin")
+    run = run_adba("diagnose", str(tmp_path), "--demo", "--format", "json")
+    doc = json.loads(run.stdout)
+    assert [Path(u["source"]).name for u in doc["data"]["unreadable"]] == [
+        "a-empty.txt", "a-garbage.bin", "z-garbage.bin"]
+    assert doc["data"]["summary"]["reports_read"] == 1
+    assert doc["data"]["summary"]["reports_unreadable"] == 3
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("  one value  ", "one value"), ("", ""), (" \t ", ""), ("a\nb", "a b"), ("a\r\n\r\nb ", "a b"),
+    ("a\x0bb\x0cc", "a b c"), ("a\x1cb\x1dc\x1ed", "a b c d"), ("a\x85b\u2028c\u2029d", "a b c d"),
+    ("a\x1fb", "a\x1fb"), ("x" * 400, "x" * 299 + "…")])
+def test_one_line_joins_at_every_line_break_splitlines_knows(text: str, expected: str) -> None:
+    from adba.adapters.reports.spp_events import one_line
+
+    assert one_line(text) == expected
