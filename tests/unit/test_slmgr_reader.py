@@ -774,3 +774,21 @@ def test_read_report_file_returns_text_and_bytes() -> None:
     text, data = read_report_file(FIXTURES / "slmgr-ao-list-none.txt")
     assert data == b"Activation Objects\r\n    No objects found\r\n\r\n"
     assert text == "Activation Objects\n    No objects found\n\n"
+
+
+@pytest.mark.parametrize(("length", "size_hint", "limit", "expected"), [
+    (1200, 1200, 1000, 1001),      # over the limit: limit + 1 bytes, never more
+    (800, 800, 1000, 800),         # the usual case: all of it
+    (800, 0, 1000, 800),           # a pipe: size unknown
+    (5000, 0, 1000, 1001),         # a pipe over the limit
+    (900, 300, 1000, 900),         # grew after fstat: the rest is read too
+    (3000, 300, 1000, 1001),       # grew past the limit
+    (0, 0, 1000, 0),
+])
+def test_read_bounded_reads_what_is_there_up_to_the_limit(length: int, size_hint: int,
+                                                          limit: int, expected: int) -> None:
+    import io
+
+    data = bytes(range(256)) * (length // 256 + 1)
+    got = report_text.read_bounded(io.BytesIO(data[:length]), size_hint, limit)
+    assert got == data[:expected]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,14 +36,14 @@ def expand_inputs(args: list[str]) -> Iterator[ReportInput]:
 
 
 def _read_bytes(item: ReportInput) -> bytes:
-    from adba.adapters.reports.text import MAX_REPORT_BYTES
+    from adba.adapters.reports.text import MAX_REPORT_BYTES, read_bounded
 
     if item.path is None:
-        data = sys.stdin.buffer.read(MAX_REPORT_BYTES + 1)
+        data = read_bounded(sys.stdin.buffer, 0, MAX_REPORT_BYTES)
     else:
         try:
             with item.path.open("rb") as handle:
-                data = handle.read(MAX_REPORT_BYTES + 1)
+                data = read_bounded(handle, os.fstat(handle.fileno()).st_size, MAX_REPORT_BYTES)
         except FileNotFoundError as exc:
             raise UnreadableReport("no such file") from exc
         except IsADirectoryError as exc:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import BinaryIO
 
 from adba.core.client import UnreadableReport
 
@@ -111,6 +112,24 @@ def decode_report_bytes(data: bytes) -> str:
     return text
 
 
+def read_bounded(handle: BinaryIO, size: int, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``handle``, whose size was ``size`` (0 when unknown, as
+    for a pipe): read at the size known instead of asking for ``limit + 1`` at once, which makes
+    Python allocate the whole limit for every small file."""
+    want = min(size if size > 0 else 64 * 1024, limit) + 1
+    data = handle.read(want)
+    if len(data) < want:
+        return data  # the usual case: all of it, in one read
+    parts, total = [data], len(data)
+    while total <= limit:  # grew while read, or its size was unknown
+        more = handle.read(min(1 << 20, limit + 1 - total))
+        if not more:
+            break
+        parts.append(more)
+        total += len(more)
+    return b"".join(parts)
+
+
 def read_report_file(path: str | os.PathLike[str]) -> tuple[str, bytes]:
     """Read a report file: ``(text, raw bytes)``.
 
@@ -124,7 +143,7 @@ def read_report_file(path: str | os.PathLike[str]) -> tuple[str, bytes]:
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_REPORT_BYTES:
                 raise UnreadableReport(_too_large(size))
-            data = handle.read(MAX_REPORT_BYTES + 1)
+            data = read_bounded(handle, size, MAX_REPORT_BYTES)
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise UnreadableReport(f"cannot read {file_path.name}: {reason}") from None
