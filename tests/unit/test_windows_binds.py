@@ -229,11 +229,30 @@ def test_no_secret_in_any_output_of_the_windows_paths(tls_files: TlsFiles, tmp_p
             assert secret not in text
 
 
+def _free_loopback_389() -> str:
+    """A loopback address whose port 389 is free: CI runs the unit tests on several Pythons at
+    once, and these tests need the default port."""
+    import socket
+
+    for third in range(34, 250):
+        host = f"127.0.{third}.34"
+        probe = socket.socket()
+        try:
+            probe.bind((host, 389))
+        except OSError:
+            continue
+        finally:
+            probe.close()
+        return host
+    raise RuntimeError("no loopback address with a free port 389")
+
+
 def test_auto_falls_back_to_ntlm_sealed_when_starttls_is_refused() -> None:
     """A DC without a certificate refuses StartTLS (unavailable, "Error initializing SSL/TLS"):
     --auth auto then binds with NTLM sealed on 389 and says so."""
-    with WindowsBindServer(BindServerConfig(), host="127.0.0.34", ldap_port=389) as srv:
-        options = ConnectOptions(server="127.0.0.34", domain=None, dns_server=None,
+    host = _free_loopback_389()
+    with WindowsBindServer(BindServerConfig(), host=host, ldap_port=389) as srv:
+        options = ConnectOptions(server=host, domain=None, dns_server=None,
                                  transport=Transport.STARTTLS, ca_file=None, insecure=False,
                                  timeout=10, auth=AuthMethod.AUTO,
                                  credentials=Credentials(USER, srv.config.password))
@@ -245,8 +264,9 @@ def test_auto_falls_back_to_ntlm_sealed_when_starttls_is_refused() -> None:
 
 
 def test_starttls_refused_with_simple_auth_is_one_line() -> None:
-    with WindowsBindServer(BindServerConfig(), host="127.0.0.34", ldap_port=389) as srv:
-        run = run_adba("scan", "--server", "127.0.0.34", "--user", USER, "--auth", "simple",
+    host = _free_loopback_389()
+    with WindowsBindServer(BindServerConfig(), host=host, ldap_port=389) as srv:
+        run = run_adba("scan", "--server", host, "--user", USER, "--auth", "simple",
                        "--starttls", password=srv.config.password)
     line = _one_line_error(run)
     assert "refused StartTLS" in line and "--plain-ldap" in line
