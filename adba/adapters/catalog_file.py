@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from adba.about import DOCS_URL
+from adba.adapters.input_files import PRODUCT_DB_MAX, read_file
 from adba.core.catalog import Catalog, CatalogError, merge_catalogs, validate_catalog
 from adba.errors import InputFileError
 
@@ -56,10 +57,7 @@ def packaged_catalog() -> Catalog:
 def read_user_document(path: Path) -> dict[str, Any]:
     """A user catalog file's JSON object; ``InputFileError`` when unreadable or not JSON."""
     label = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(label, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_file(path, PRODUCT_DB_MAX, "product file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

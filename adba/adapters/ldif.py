@@ -96,9 +96,16 @@ def _decode(data: bytes, path: str | None) -> str:
 
 
 def _logical_lines(text: str, path: str | None) -> list[_Logical | None]:
-    """Unfold lines; None marks a blank line (record separator)."""
+    """Unfold lines; None marks a blank line (record separator). Continuations are collected and
+    joined once (adding to a string each time is quadratic in a long folded value)."""
     out: list[_Logical | None] = []
     current: _Logical | None = None
+    parts: list[str] = []
+
+    def finish() -> None:
+        if current is not None and len(parts) > 1:
+            current.text = "".join(parts)
+
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw[:-1] if raw.endswith("\r") else raw
         bad = _CONTROL_CHARS.search(line)
@@ -111,15 +118,18 @@ def _logical_lines(text: str, path: str | None) -> list[_Logical | None]:
                     continue  # whitespace-only line between records
                 raise LdifError(
                     "continuation line (starts with a space) before any attribute", number, path)
-            current.text += line[1:]
+            parts.append(line[1:])
             continue
+        finish()
         if line == "":
             if current is not None:
                 out.append(None)
             current = None
             continue
         current = _Logical(number, line, line.startswith("#"))
+        parts = [line]
         out.append(current)
+    finish()
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from adba import __version__
+from adba.adapters.input_files import LDIF_MAX, read_file
 from adba.adapters.ldif import LdifError, LdifRecord, parse_ldif
 from adba.adapters.records import RawEntry, RawForest, digest
 from adba.core.models import (
@@ -31,10 +32,7 @@ def _norm(dn: str) -> str:
 def read_ldif(path: Path) -> RawForest:
     """Read an LDIF export of the activation-objects container or its children."""
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(name, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_file(path, LDIF_MAX, "LDIF export")
     try:
         records = parse_ldif(data, name)
     except LdifError as exc:

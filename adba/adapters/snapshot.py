@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from adba.adapters.computer_records import computer_from_attributes
+from adba.adapters.input_files import SNAPSHOT_HEAD_MAX, SNAPSHOT_MAX, check_regular
 from adba.adapters.records import RawEntry, RawForest
 from adba.core.coverage import Computer
 from adba.core.models import Blob, Readability, SourceInfo, SourceKind
@@ -191,6 +192,10 @@ ROWS_MARKER = '  "computers": ['
 ROWS_END = "  ]"
 
 
+ROW_MAX = 64 * 1024
+"""A computer row is a few hundred bytes."""
+
+
 class _StreamedRows:
     """The computer rows of a snapshot written by ``write_snapshot``: one JSON array per line,
     parsed only while iterated, so memory does not grow with the number of computers."""
@@ -205,8 +210,11 @@ class _StreamedRows:
         number = self.first_line - 1
         with self.path.open("rb") as handle:
             handle.seek(self.offset)
-            for raw_line in handle:
+            for raw_line in iter(lambda: handle.readline(ROW_MAX + 1), b""):
                 number += 1
+                if len(raw_line) > ROW_MAX:
+                    raise InputFileError(name, "a computer row longer than "
+                                               f"{ROW_MAX // 1024} KB", line=number)
                 line = raw_line.decode("utf-8", "replace").rstrip("\r\n")
                 if line == ROWS_END:
                     return
@@ -231,12 +239,17 @@ def _read_head(path: Path) -> tuple[str, _StreamedRows | None]:
     """
     lines: list[str] = []
     with path.open("rb") as handle:
-        number = 0
+        number = size = 0
         while True:
-            raw_line = handle.readline()
+            raw_line = handle.readline(SNAPSHOT_HEAD_MAX + 1)
             if not raw_line:
                 break
             number += 1
+            size += len(raw_line)
+            if size > SNAPSHOT_HEAD_MAX:
+                raise InputFileError(str(path), "too large before its computer rows (at most "
+                                     f"{SNAPSHOT_HEAD_MAX // (1024 * 1024)} MB); is this an adba "
+                                     "snapshot?")
             line = raw_line.decode("utf-8-sig" if number == 1 else "utf-8")
             if line.rstrip("\r\n") == ROWS_MARKER:
                 head = "".join(lines).rstrip().rstrip(",") + "\n}\n"
@@ -248,6 +261,7 @@ def _read_head(path: Path) -> tuple[str, _StreamedRows | None]:
 def read_snapshot(path: Path) -> RawForest:
     """Read a snapshot file; any problem raises ``InputFileError`` naming the file and place."""
     name = str(path)
+    check_regular(path, SNAPSHOT_MAX, "snapshot")
     try:
         text, streamed = _read_head(path)
     except OSError as exc:

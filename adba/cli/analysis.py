@@ -111,8 +111,9 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
     job = DiagnoseJob(data, catalog, knowledge,
                       DiagnoseOptions(warn_days=warn_days, now=datetime.now(UTC)),
                       packaged_emulator_list(), as_json=as_json)
-    done = [job(*first)]
-    for item, result in read_all(inputs[rest:], then=job):  # on every core for many files
+    done = []
+    for item, result in [(first[0], job(*first)),
+                         *read_all(inputs[rest:], then=job)]:  # on every core for many files
         if isinstance(result, UnreadableReport):
             unreadable.append(Unreadable(item.name, result.reason, result.line))
         else:

@@ -31,6 +31,7 @@ from adba.cli.output import OutputTarget
 from adba.cli.render import Renderable
 from adba.core.findings import Severity
 from adba.core.results import WrittenFile
+from adba.core.sanitize import clean
 from adba.errors import AdbaError, UsageError
 
 log = logging.getLogger("adba")
@@ -58,10 +59,17 @@ class Invocation:
         return nullcontext(), lambda msg: log.info("%s", msg)
 
 
+class _CleanFormatter(logging.Formatter):
+    """Log lines with what came from outside shown escaped (tracebacks under --debug too)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(super().format(record))
+
+
 def setup_logging(debug: bool, verbose: bool) -> None:
     """Log lines ``adba: LEVEL: message`` on stderr; --debug shows everything."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("adba: %(levelname)s: %(message)s"))
+    handler.setFormatter(_CleanFormatter("adba: %(levelname)s: %(message)s"))
     root = logging.getLogger("adba")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
@@ -137,7 +145,7 @@ def execute(run: Invocation, produce: Callable[[], Renderable]) -> NoReturn:
         run.output.commit()
         if run.output.written_file is not None:
             detail = f" ({result.what})" if isinstance(result, WrittenFile) else ""
-            typer.echo(f"adba: wrote {run.output.written_file}{detail}", err=True)
+            typer.echo(clean(f"adba: wrote {run.output.written_file}{detail}"), err=True)
     except typer.Exit:
         raise
     except KeyboardInterrupt:
@@ -176,7 +184,7 @@ def fail(exc: BaseException, run: Invocation) -> NoReturn:
         traceback.print_exception(exc, file=sys.stderr)
     error = exc if isinstance(exc, AdbaError) else AdbaError(
         f"unexpected error: {type(exc).__name__}: {exc}", "run with --debug and report it")
-    typer.echo(f"adba: error: {error}", err=True)
+    typer.echo(f"adba: error: {clean(str(error))}", err=True)
     if run.fmt is opt.OutputFormat.JSON:
         from adba.cli.render_json import error_document
 
@@ -272,7 +280,7 @@ def run_app(app: typer.Typer, args: Sequence[str] | None, known: dict[str, set[s
     except usage_errors as exc:
         where = command_words(argv, known)
         error = exc if isinstance(exc, UsageError) else UsageError(usage_message(exc, where))
-        typer.echo(f"adba: error: {error}", err=True)
+        typer.echo(f"adba: error: {clean(str(error))}", err=True)
         if wants_json(argv):
             from adba.cli.render_json import error_document
 

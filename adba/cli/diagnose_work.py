@@ -17,13 +17,14 @@ from typing import Any, NamedTuple
 from adba.adapters.reports import ReportInput
 from adba.cli.render_json import COMPACT_FROM, diagnose_report_json, dumps, finding_json
 from adba.core.catalog import Catalog
-from adba.core.client import ClientReport
+from adba.core.client import ClientReport, UnreadableReport
 from adba.core.diagnose import Correlator, DiagnoseOptions, Explainer, ProductDiagnosis
 from adba.core.findings import Finding, Severity
 from adba.core.hresults import KnowledgeBase, describe_code
 from adba.core.kms_emulators import EmulatorList
 from adba.core.models import ForestData
 from adba.core.results import Unreadable
+from adba.core.sanitize import json_escape
 from adba.core.verdict import diagnose_verdict
 
 __all__ = ["DiagnoseJob", "EncodedDiagnosis", "JsonFinding", "JsonParts", "Pairs",
@@ -125,7 +126,15 @@ class DiagnoseJob:
                                           self.emulators)
         return self._correlator
 
-    def __call__(self, item: ReportInput, reports: list[ClientReport]) -> Pairs | JsonParts:
+    def __call__(self, item: ReportInput,
+                 reports: list[ClientReport]) -> Pairs | JsonParts | UnreadableReport:
+        try:
+            return self._diagnose(reports)
+        except (Exception, RecursionError) as exc:  # one report never takes the others down
+            return UnreadableReport(f"could not be diagnosed ({type(exc).__name__}: {exc}); "
+                                    "please report it with the file")
+
+    def _diagnose(self, reports: list[ClientReport]) -> Pairs | JsonParts:
         pairs = [(report, self.correlator.diagnose(report)) for report in reports]
         if not self.as_json:
             return pairs
@@ -153,5 +162,5 @@ def assemble_json(document: dict[str, Any], reports: list[str],
     text = "".join((head, "[", ",".join(reports), "]", middle, "[",
                     ",".join(f.text for f in findings), "]", tail))
     if len(text) >= COMPACT_FROM:
-        return text + "\n"
+        return json_escape(text) + "\n"
     return dumps(json.loads(text))

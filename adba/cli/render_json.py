@@ -17,6 +17,7 @@ from adba.core.kms import HostEpid, KmsClientView, threshold_text
 from adba.core.models import ActivationObject, ContainerInfo, ForestData
 from adba.core.phone_ids import split_confirmation_id, split_installation_id
 from adba.core.rules.acl import describe
+from adba.core.sanitize import json_escape
 from adba.core.schema_versions import functional_level, schema_release
 from adba.errors import AdbaError
 
@@ -124,8 +125,8 @@ def dumps(document: dict[str, Any]) -> str:
     """Stable JSON text: indented, or compact when it is :data:`COMPACT_FROM` characters or more."""
     compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     if len(compact) >= COMPACT_FROM:
-        return compact + "\n"
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return json_escape(compact) + "\n"
+    return json_escape(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def finding_json(f: Finding) -> dict[str, Any]:

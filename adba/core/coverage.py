@@ -97,7 +97,9 @@ class CoverageCounter:
         self._catalog = catalog
         self._now = now
         self._stale_days = stale_days
-        self._stale_before = now - timedelta(days=stale_days) if stale_days > 0 else None
+        oldest = (now - datetime.min.replace(tzinfo=now.tzinfo)).days - 1  # a huge value: all
+        self._stale_before = (now - timedelta(days=min(stale_days, oldest))
+                              if stale_days > 0 else None)
         self._max_listed = max_listed
         self._families: dict[str, _Family] = {}
         self._total = 0

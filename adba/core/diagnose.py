@@ -258,6 +258,15 @@ def _article(label: str) -> str:
     return "an" if label[:1].lower() in "aeiou" or label.startswith(("OEM", "MAK")) else "a"
 
 
+def _after(start: datetime, minutes: int) -> datetime:
+    """``start`` plus ``minutes``, clamped to the calendar (a report may claim 10^11 minutes)."""
+    try:
+        return start + timedelta(minutes=minutes)
+    except OverflowError:
+        edge = datetime.max if minutes > 0 else datetime.min
+        return edge.replace(tzinfo=start.tzinfo)
+
+
 def _days(minutes: int) -> int:
     return minutes // 1440
 
@@ -484,7 +493,7 @@ class Correlator:
         # Activated by AD: does the object still exist, unchanged?
         if p.vl_activation_type is ActivationType.AD and ad is not None and ad.object_dn:
             obj = self.by_dn.get(ad.object_dn.lower())
-            valid_until = ctx.as_of + timedelta(minutes=p.grace_minutes or 0)
+            valid_until = _after(ctx.as_of, p.grace_minutes or 0)
             days = _days(p.grace_minutes or 0)
             validity = (f"valid for {days} more day(s), until about {valid_until:%Y-%m-%d} "
                         f"({ctx.as_of_text})" if p.grace_minutes is not None else
@@ -558,14 +567,14 @@ class Correlator:
                     f"last activation: {p.vl_activation_type.name}",
                     f"covered by: {', '.join(o.label for o in enabling[:3])}"])
             if p.grace_minutes is not None and p.grace_minutes < self.options.warn_days * 1440:
-                until = ctx.as_of + timedelta(minutes=p.grace_minutes)
+                until = _after(ctx.as_of, p.grace_minutes)
                 yield self._make(ctx, GRACE_EXPIRING, [
                     f"{_days(p.grace_minutes)} day(s) left, until about {until:%Y-%m-%d} "
                     f"({ctx.as_of_text}; warning window {self.options.warn_days} days)"])
         elif p.license_status is not None:
             left = []
             if p.grace_minutes:
-                until = ctx.as_of + timedelta(minutes=p.grace_minutes)
+                until = _after(ctx.as_of, p.grace_minutes)
                 left.append(f"{_days(p.grace_minutes)} day(s) of grace left, until about "
                             f"{until:%Y-%m-%d} ({ctx.as_of_text})")
             yield self._make(ctx, NOT_ACTIVATED, [
@@ -686,7 +695,7 @@ class Correlator:
             if view.host_caching is not None:
                 evidence.append(f"host caching {view.caching_text}")
         if p.grace_minutes is not None:
-            until = ctx.as_of + timedelta(minutes=p.grace_minutes)
+            until = _after(ctx.as_of, p.grace_minutes)
             evidence.append(f"valid until about {until:%Y-%m-%d} ({ctx.as_of_text})")
         names = self._csvlk_names(kms_ids)
         excluded = p.vl_activation_type_enabled is ActivationType.KMS

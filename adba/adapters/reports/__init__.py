@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,7 +43,14 @@ def _read_bytes(item: ReportInput) -> bytes:
         data = read_bounded(sys.stdin.buffer, 0, MAX_REPORT_BYTES)
     else:
         try:
-            with item.path.open("rb") as handle:
+            mode = item.path.stat().st_mode
+            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                from adba.adapters.input_files import file_kind
+
+                raise UnreadableReport(f"is {file_kind(mode)}: adba reads reports from regular "
+                                       "files (or - for standard input)")
+            fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as handle:
                 data = read_bounded(handle, os.fstat(handle.fileno()).st_size, MAX_REPORT_BYTES)
         except FileNotFoundError as exc:
             raise UnreadableReport("no such file") from exc
