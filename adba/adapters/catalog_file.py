@@ -30,6 +30,8 @@ def _parse(text: str, label: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InputFileError(label, f"not valid JSON: {exc.msg} (column {exc.colno})",
                              line=exc.lineno, hint=HINT) from exc
+    except RecursionError as exc:
+        raise InputFileError(label, "JSON nested too deeply", hint=HINT) from exc
     if not isinstance(doc, dict):
         raise InputFileError(label, "expected a JSON object at the top level", line=1, hint=HINT)
     return doc

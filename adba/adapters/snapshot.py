@@ -223,6 +223,9 @@ class _StreamedRows:
                 except json.JSONDecodeError as exc:
                     raise InputFileError(name, f"computer row is not valid JSON: {exc.msg}",
                                          line=number) from exc
+                except RecursionError as exc:
+                    raise InputFileError(name, "computer row nested too deeply",
+                                         line=number) from exc
                 if not isinstance(row, list) or len(row) != len(COMPUTER_FIELDS) or not all(
                         v is None or isinstance(v, str) for v in row):
                     raise InputFileError(name, f"expected a list of {len(COMPUTER_FIELDS)} "
@@ -273,6 +276,8 @@ def read_snapshot(path: Path) -> RawForest:
     except json.JSONDecodeError as exc:
         raise InputFileError(name, f"not valid JSON: {exc.msg} (column {exc.colno})",
                              line=exc.lineno) from exc
+    except RecursionError as exc:
+        raise InputFileError(name, "JSON nested too deeply; is this an adba snapshot?") from exc
     r = _Reader(name)
     doc = r.obj(doc, "document")
     if doc.get("format") != FORMAT:

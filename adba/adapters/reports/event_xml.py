@@ -153,6 +153,9 @@ def parse_event_element(text: str) -> ET.Element:
     return _parse(text)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _parse(text: str) -> ET.Element:
     body = text.lstrip("\ufeff \t\r\n")
     if _DOCTYPE.search(body):
@@ -161,6 +164,9 @@ def _parse(text: str) -> ET.Element:
     if body.startswith("<?xml"):
         end = body.find("?>")
         body = body[end + 2:] if end > 0 else body
+    if _SURROGATE.search(body):  # from a JSON "\ud800" escape: no XML parser takes it
+        raise UnreadableReport("event XML holding a lone surrogate (\\ud800-\\udfff), which is "
+                               "not text")
     try:
         return ET.fromstring(body)
     except ET.ParseError:

@@ -178,7 +178,7 @@ def _data(doc: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, dict[str, str
     if isinstance(raw, str) and raw.strip().startswith("<"):
         try:
             root = ET.fromstring(raw.strip()) if "<!" not in raw else None
-        except ET.ParseError:
+        except (ET.ParseError, UnicodeError):
             root = None
         if root is not None:
             for item in root.iter():

@@ -1,0 +1,182 @@
+"""Fuzzing every reader with hypothesis: mutated real artefacts and arbitrary bytes.
+
+Each target has one property: a hostile input ends in the reader's own refusal
+(``UnreadableReport``, ``InputFileError``, ``LdifError``, ``SecurityDescriptorError``...) or in a
+result the rest of adba can use (diagnosed and encoded as JSON), never in another exception.
+
+The CI run is short (``ADBA_FUZZ_EXAMPLES``, default 40 per target); the long run is
+
+    ADBA_FUZZ_EXAMPLES=20000 python -m pytest -q tests/unit/test_fuzz.py -p no:cacheprovider
+
+Every crash found becomes a regression test (an ``@example`` here, or a test of its own).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from adba.adapters.decode import decode_forest
+from adba.adapters.input_files import SNAPSHOT_MAX
+from adba.adapters.ldif import LdifError, parse_ldif
+from adba.adapters.ldif_source import forest_from_records
+from adba.adapters.reports.registry import Input, read_input
+from adba.adapters.snapshot import read_snapshot
+from adba.cli.render_json import diagnose_report_json, dumps
+from adba.cli.sources import demo_path
+from adba.core.client import UnreadableReport
+from adba.core.epid import epid_text_problems, parse_extended_pid
+from adba.core.phone_ids import split_confirmation_id, split_installation_id
+from adba.core.security_descriptor import SecurityDescriptorError, parse_security_descriptor
+from adba.errors import AdbaError
+from tests.conftest import REPO
+from tests.unit.diag_support import correlator
+
+EXAMPLES = int(os.environ.get("ADBA_FUZZ_EXAMPLES", "40"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get(
+    "ADBA_FUZZ_RANDOM"), suppress_health_check=[HealthCheck.too_slow,
+                                                 HealthCheck.function_scoped_fixture])
+
+FIXTURES = REPO / "fixtures"
+SEEDS = sorted(p for p in [*FIXTURES.glob("real/*/*"), *FIXTURES.glob("clients/*")]
+               if p.is_file() and p.name != "manifest.json" and p.suffix != ".md")
+REPORT_SEEDS = [p for p in SEEDS if p.stat().st_size < 200_000]
+LDIF_SEEDS = sorted((FIXTURES / "ldif").glob("*.ldf"))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, seeds: list[Path]) -> bytes:
+    """A real artefact with up to six mutations: byte flips, cuts, repeats, insertions."""
+    data = bytearray(draw(st.sampled_from(seeds)).read_bytes())
+    for _ in range(draw(st.integers(0, 6))):
+        if not data:
+            break
+        op = draw(st.sampled_from(["flip", "cut", "repeat", "insert", "truncate"]))
+        at = draw(st.integers(0, len(data) - 1))
+        if op == "flip":
+            data[at] = draw(st.integers(0, 255))
+        elif op == "cut":
+            del data[at:at + draw(st.integers(1, 400))]
+        elif op == "repeat":
+            data[at:at] = data[at:at + draw(st.integers(1, 200))] * draw(st.integers(1, 20))
+        elif op == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=64)) if draw(st.booleans()) else \
+                draw(st.sampled_from([b"\x1b[31m", b"\xff\xfe", b"\x00", b"{", b"[" * 2000,
+                                      b"\r", b"\xed\xa0\x80", b"Name: ", b"9" * 40,
+                                      "\u202e".encode(), b"\\ud800"]))
+        else:
+            del data[at:]
+    return bytes(data)
+
+
+def _read_and_use(data: bytes, source: str = "fuzz.txt") -> None:
+    """Read, diagnose and encode: only the reader's refusal may stop it."""
+    try:
+        reports = read_input(Input(source, data))
+    except UnreadableReport as exc:
+        assert exc.reason and "\n" not in exc.reason.strip()
+        return
+    judge = correlator()
+    for report in reports:
+        diags = judge.diagnose(report)
+        dumps({"report": diagnose_report_json(report, diags)}).encode("utf-8")
+
+
+@FUZZ
+@given(mutated(REPORT_SEEDS))
+@example(b'{"event": "<Event\\ud800 xmlns=\'http://schemas.microsoft.com/win/2004/08/events/'
+         b'event\'><System><Provider Name=\'Microsoft-Windows-Security-SPP\'/></System></Event>",'
+         b' "host": "PC1", "sourcetype": "XmlWinEventLog:Application"}')
+def test_fuzz_report_readers_with_mutated_real_artefacts(data: bytes) -> None:
+    _read_and_use(data)
+
+
+@FUZZ
+@given(st.binary(max_size=4096))
+@example(b"[" * 100_000)
+@example(b"Volume activation expiration: 99999999999 minute(s)")
+@example(b"ElfFile\x00" + b"\x00" * 4000)
+@example(b"\xff\xfe" + "Name: x\r\n".encode("utf-16-le"))
+def test_fuzz_report_readers_with_arbitrary_bytes(data: bytes) -> None:
+    _read_and_use(data)
+
+
+EVTX_SEEDS = sorted(p for p in (FIXTURES / "real" / "evtx").glob("*.evtx")
+                    if p.stat().st_size <= 100_000)
+
+
+@FUZZ
+@given(mutated(EVTX_SEEDS))
+def test_fuzz_evtx_reader(data: bytes) -> None:
+    _read_and_use(data, "fuzz.evtx")
+
+
+@FUZZ
+@given(mutated(LDIF_SEEDS))
+def test_fuzz_ldif(data: bytes) -> None:
+    try:
+        records = parse_ldif(data, "fuzz.ldf")
+    except LdifError:
+        return
+    try:
+        decode_forest(forest_from_records(records, "fuzz.ldf"))
+    except AdbaError:
+        return
+
+
+def test_a_deeply_nested_snapshot_is_refused_in_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "snapshot.json"
+    target.write_bytes(b"[" * 100_000 + demo_path().read_bytes())
+    with pytest.raises(AdbaError, match="nested too deeply"):
+        read_snapshot(target)
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_snapshot(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    original = demo_path().read_bytes()
+    mutated_bytes = data.draw(mutated([demo_path()]))
+    assert len(mutated_bytes) < SNAPSHOT_MAX
+    target = tmp_path_factory.mktemp("snap") / "snapshot.json"
+    target.write_bytes(mutated_bytes if mutated_bytes != original else original[:-10])
+    try:
+        raw = read_snapshot(target)
+        decode_forest(raw)
+        if raw.computers is not None:
+            list(raw.computers)
+    except AdbaError:
+        return
+
+
+@FUZZ
+@given(st.binary(max_size=512))
+def test_fuzz_security_descriptor(data: bytes) -> None:
+    try:
+        sd = parse_security_descriptor(data)
+    except SecurityDescriptorError:
+        return
+    for ace in sd.dacl or ():
+        ace.sddl()
+
+
+PID_CHARS = st.text(alphabet="0123456789-. X", max_size=70)
+
+
+@FUZZ
+@given(st.one_of(PID_CHARS, st.text(max_size=80)))
+@example("03612-00206-531-000123-03-1033-14393.0000-0000000")
+@example("03612-00206-531-000123-03-1033-14393.0000-3662099")
+def test_fuzz_pid_and_phone_id_decoders(text: str) -> None:
+    parsed = parse_extended_pid(text)
+    if parsed is not None:
+        epid_text_problems(text, datetime.date(2026, 12, 1))
+    for split in (split_installation_id, split_confirmation_id):
+        groups = split(text)
+        if groups is not None:
+            json.dumps(groups.__dict__ if hasattr(groups, "__dict__") else str(groups))
