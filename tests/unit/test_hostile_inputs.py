@@ -131,3 +131,80 @@ def test_a_diagnosis_that_fails_makes_only_its_input_unreadable() -> None:
     result = job(item, read_reports(item))
     assert isinstance(result, UnreadableReport)
     assert "could not be diagnosed (OverflowError: date value out of range)" in result.reason
+
+
+ESC = "\x1b]0;owned\x07\x1b[2J\u009b31m\u202e"
+
+
+def _escape_inputs(tmp_path: Path) -> list[list[str]]:
+    """One command line per input format, each carrying ESC in a value it prints."""
+    import base64
+
+    from adba.cli.sources import demo_path
+
+    ldif = (REPO / "fixtures" / "ldif" / "ldifde-broken.ldf").read_text(encoding="utf-8")
+    encoded = base64.b64encode(f"Fabrikam {ESC} WS2019".encode()).decode()
+    (tmp_path / "x.ldf").write_text(
+        ldif.replace("displayName: Fabrikam WS2019", f"displayName:: {encoded}"), encoding="utf-8")
+    snapshot = demo_path().read_text(encoding="utf-8").replace(
+        '"Contoso WS2022 CSVLK"', json.dumps(f"Contoso {ESC} CSVLK"))
+    (tmp_path / "snap.json").write_text(snapshot, encoding="utf-8")
+    (tmp_path / "products.json").write_text(json.dumps({
+        "format": "adba-catalog", "format_version": 1,
+        "csvlks": [{"sku_id": "{661F7658-7035-4B4C-9F35-010682943EC2}",
+                    "name": f"Contoso {ESC} key"}]}), encoding="utf-8")
+    wmi = WMI.read_text(encoding="utf-8-sig")
+    (tmp_path / "wmi.json").write_text(
+        re.sub(r'"Name":\s*"', lambda _m: '"Name": ' + json.dumps(ESC)[:-1], wmi, count=1),
+        encoding="utf-8")
+    event = (REPO / "fixtures" / "real" / "event-text").glob("*.txt")
+    first = sorted(event)[0].read_text(encoding="utf-8")
+    (tmp_path / "event.txt").write_text(first.replace("Computer:", f"Computer: {ESC}", 1)
+                                        if "Computer:" in first else ESC + first,
+                                        encoding="utf-8")
+    return [["scan", "--ldif", str(tmp_path / "x.ldf")],
+            ["scan", "--snapshot", str(tmp_path / "snap.json")],
+            ["scan", "--demo", "--product-db", str(tmp_path / "products.json")],
+            ["diagnose", str(tmp_path / "wmi.json"), "--demo"],
+            ["diagnose", str(tmp_path / "event.txt"), "--demo"],
+            ["diagnose", str(GOOD.parent / "nope" / f"{ESC}.txt"), "--demo"]]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_no_control_character_from_any_input_reaches_text_or_stderr(tmp_path: Path,
+                                                                      index: int) -> None:
+    args = _escape_inputs(tmp_path)[index]
+    run = run_adba(*args, env={"COLUMNS": "120"})
+    assert "Traceback" not in run.stderr, run.stderr
+    for stream in (run.stdout, run.stderr):
+        assert not RAW_CONTROLS.search(stream), (args, repr(RAW_CONTROLS.search(stream)))
+    assert "\\x1b" in run.stdout + run.stderr  # shown, escaped
+
+
+def _sparse(path: Path, size: int) -> Path:
+    with path.open("wb") as handle:
+        handle.truncate(size)
+    return path
+
+
+@pytest.mark.parametrize(("option", "too_big"), [("--snapshot", 2049), ("--ldif", 257),
+                                                  ("--product-db", 17)])
+def test_special_and_oversized_files_end_quickly_in_one_line(tmp_path: Path, option: str,
+                                                             too_big: int) -> None:
+    import resource
+
+    extra = ["--demo"] if option == "--product-db" else []
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target in (fifo, tmp_path, Path("/dev/zero"),
+                   _sparse(tmp_path / "big", too_big * 1024 * 1024)):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        run = run_adba("scan", option, str(target), *extra, timeout=15)  # a hang fails here
+        assert run.code == 3, (option, target, run.stderr)
+        assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+        assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < max(before, 300_000)
+    oversized = _sparse(tmp_path / "report.txt", 21 * 1024 * 1024)
+    run = run_adba("diagnose", str(oversized), str(fifo), str(tmp_path), str(GOOD), "--demo",
+                   "--format", "json", timeout=15)
+    unreadable = {u["source"]: u["reason"] for u in json.loads(run.stdout)["data"]["unreadable"]}
+    assert "too large" in unreadable[str(oversized)] and "FIFO" in unreadable[str(fifo)]
