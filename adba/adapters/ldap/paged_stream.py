@@ -152,13 +152,42 @@ def decode_done(message: bytes) -> tuple[int, str, bytes]:
     return code, diagnostic, cookie
 
 
+class CookieGuard:
+    """Ends a paged search whose server repeats a paging cookie or never stops paging."""
+
+    def __init__(self, label: str, max_pages: int) -> None:
+        self._label = label
+        self._max_pages = max_pages
+        self._seen: set[bytes] = set()
+
+    def check(self, cookie: bytes) -> None:
+        """Record the cookie for the next page; raise on a repeat or past the page limit."""
+        import hashlib
+
+        key = hashlib.sha256(cookie).digest()
+        if key in self._seen:
+            raise DirectoryReadError(
+                f"{self._label} sent the same paged-results cookie twice (after "
+                f"{len(self._seen) + 1:,} pages)",
+                "the server's paging is broken; a domain controller never does this")
+        if len(self._seen) + 1 >= self._max_pages:
+            raise DirectoryReadError(
+                f"{self._label} kept paging: more than {self._max_pages:,} pages for one search",
+                "narrow the search (--search-base), or check the server")
+        self._seen.add(key)
+
+
 class PagedStream:
     """One pipelined paged subtree search on a bound ldap3 connection."""
 
-    def __init__(self, connection: Any, label: str) -> None:
+    def __init__(self, connection: Any, label: str, max_pages: int | None = None) -> None:
+        from adba.adapters.ldap.limits import MAX_PAGES, budget_of
+
         self._connection = connection
         self._label = label
         self._buffer = bytearray()
+        self._budget = budget_of(connection)
+        self._cookies = CookieGuard(label, max_pages or MAX_PAGES)
 
     @staticmethod
     def usable(connection: Any) -> bool:
@@ -180,6 +209,9 @@ class PagedStream:
         controls = build_controls_list([paged_search_control(False, page_size, cookie)])
         if controls is not None:
             message["controls"] = controls
+        if self._budget is not None:
+            self._budget.check_time()
+            self._budget.begin()
         try:
             self._connection.socket.sendall(encode(message))
         except OSError as exc:
@@ -187,6 +219,9 @@ class PagedStream:
         return msgid
 
     def _messages(self) -> Iterator[bytes]:
+        if self._budget is not None:
+            yield from self._bounded_messages(self._budget)
+            return
         sock = self._connection.socket
         while True:
             while True:
@@ -206,6 +241,18 @@ class PagedStream:
             if not chunk:
                 raise DirectoryReadError(f"{self._label}: the server closed the connection")
             self._buffer += chunk
+
+    def _bounded_messages(self, budget: Any) -> Iterator[bytes]:
+        """Messages read through the connection's budget (deadlines, size caps)."""
+        from adba.adapters.ldap.receive import Framer, read_message
+
+        framer = Framer(budget)
+        sock = self._connection.socket
+        while True:
+            try:
+                yield read_message(framer, budget, sock)
+            except OSError as exc:
+                raise DirectoryReadError(f"{self._label}: connection lost: {exc}") from exc
 
     def search(self, base: str, ldap_filter: str, attributes: Sequence[str],
                page_size: int) -> Iterator[tuple[str, dict[str, list[bytes]]]]:
@@ -242,6 +289,7 @@ class PagedStream:
                 else:
                     return
                 if cookie:
+                    self._cookies.check(bytes(cookie))
                     msgid = self._send(base, ldap_filter, attributes, page_size, cookie)
                 for raw in pending:
                     yield decode_entry(raw)
