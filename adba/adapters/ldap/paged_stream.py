@@ -173,7 +173,7 @@ class CookieGuard:
         if len(self._seen) + 1 >= self._max_pages:
             raise DirectoryReadError(
                 f"{self._label} kept paging: more than {self._max_pages:,} pages for one search",
-                "narrow the search (--search-base), or check the server")
+                "the server does not end its paged results; check --server")
         self._seen.add(key)
 
 

@@ -112,7 +112,7 @@ class SaslSocket:
                     if self._budget is not None:
                         raise self._budget.fault(
                             f"{self._budget.label} announced a {length:,}-byte SASL buffer "
-                            "(limit 16 MB, the size adba offered)",
+                            "(limit 16 MB)",
                             "this is not what a domain controller sends; check --server")
                     raise OSError("SASL buffer too large: the session is out of step")
                 if len(self._inbound) >= 4 + length:
