@@ -27,13 +27,14 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_measured(*args: str, password: str | None = None,
-                 timeout: float = 60) -> tuple[Run, int]:
+def run_measured(*args: str, password: str | None = None, timeout: float = 60,
+                 env: dict[str, str] | None = None) -> tuple[Run, int]:
     """The finished run and the peak RSS of the ``adba`` process in bytes. A run still going
     after ``timeout`` s is killed and fails the test (the guard against a hang)."""
+    extra = env or {}
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("ADBA_") and k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.update(NO_COLOR="1", COLUMNS="200")
+    env.update(NO_COLOR="1", COLUMNS="200", **extra)
     if password is not None:
         env["ADBA_PASSWORD"] = password
     with tempfile.TemporaryDirectory() as tmp:

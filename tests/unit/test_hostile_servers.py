@@ -90,6 +90,22 @@ def test_the_run_deadline_ends_a_slow_drip() -> None:
     assert f"{server}: the run's deadline of 3 s passed" in line and "--deadline" in line
 
 
+def test_the_deadline_comes_from_adba_deadline_too() -> None:
+    cfg = HostileConfig(mode="drip")
+    with HostileLdapServer(cfg) as srv:
+        run, peak = run_measured("scan", "--server", f"127.0.0.1:{srv.ldap_port}", "--plain-ldap",
+                                 "--auth", "ntlm", "--user", NTLM_USER, "--timeout", "5",
+                                 password=cfg.password, env={"ADBA_DEADLINE": "2"})
+    assert "the run's deadline of 2 s passed" in _one_line(run, peak)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "inf"])
+def test_a_deadline_that_is_not_positive_is_refused(value: str) -> None:
+    run, peak = run_measured("scan", "--server", "127.0.0.1:9", "--plain-ldap", "--auth", "ntlm",
+                             "--user", NTLM_USER, "--deadline", value, password="x")
+    assert "--deadline must be a positive number of seconds" in _one_line(run, peak)
+
+
 @pytest.mark.parametrize("transport", ["plain", "ldaps"])
 def test_a_repeated_paging_cookie_ends_the_search(tls_files: TlsFiles, transport: str) -> None:
     run, peak, server = (_plain("repeat-cookie") if transport == "plain"
