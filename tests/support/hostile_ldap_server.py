@@ -10,7 +10,9 @@ before the bind (on the first request, the rootDSE read):
   announces a 2 GB message and drips it; ``drip`` sends a correct answer one byte every
   ``drip_interval`` s; ``half-close`` sends half of the answer and closes.
 after the bind (searches of the forest):
-  ``repeat-cookie`` pages the activation objects with the same cookie for ever,
+  ``repeat-cookie`` pages the activation objects with the same page and cookie for ever,
+  ``same-cookie`` with the same cookie and new entries each page (as Samba's cookie does) up
+  to ``pages`` pages,
   ``endless-cookie`` with a new cookie each page (``computers-repeat-cookie`` and
   ``computers-endless-cookie``: the same for the computer accounts); ``huge-attribute`` sends an object
   whose ``displayName`` is ``huge_size`` bytes; ``blob-size`` makes each licence blob
@@ -54,6 +56,7 @@ class HostileConfig(BindServerConfig):
     huge_size: int = 100_000_000
     blob_size: int = 4096
     referral_url: str = ""
+    pages: int = 3
     require_signing: bool = True
 
 
@@ -245,14 +248,19 @@ class HostileSession(_Session):
     def _page_cookie(self) -> bytes:
         self.pages += 1
         self.config.events.append(f"page {self.pages}")
-        if "repeat" in self.config.mode:
+        if "repeat" in self.config.mode or self.config.mode == "same-cookie":
             return b"same-cookie"
         return f"cookie-{self.pages}".encode()
 
     def _children(self, msgid: int) -> None:
         mode = self.config.mode
-        if mode in ("repeat-cookie", "endless-cookie"):
-            self._answer(msgid, [_obj(self.pages % 90)], paged_control(self._page_cookie()))
+        if mode == "same-cookie":
+            last = self.pages + 1 >= self.config.pages
+            self._answer(msgid, [_obj(self.pages + 1)],
+                         paged_control(b"" if last else self._page_cookie()))
+        elif mode in ("repeat-cookie", "endless-cookie"):
+            index = 1 if "repeat" in mode else self.pages % 90  # repeat: the same page for ever
+            self._answer(msgid, [_obj(index)], paged_control(self._page_cookie()))
         elif mode == "huge-attribute":
             self._answer(msgid, [_obj(1, displayName=[b"x" * self.config.huge_size])])
         elif mode == "bad-guids":

@@ -114,6 +114,14 @@ def test_a_repeated_paging_cookie_ends_the_search(tls_files: TlsFiles, transport
     assert f"{server} sent the same paged-results cookie twice" in line
 
 
+def test_one_cookie_for_every_page_is_not_a_loop(tls_files: TlsFiles) -> None:
+    """Samba sends the same cookie with each new page of a search: read to the end."""
+    run, peak, _server = _ldaps(tls_files, "same-cookie", "--format", "json", *FAST, pages=5)
+    assert run.code in (1, 2), run.stderr
+    assert "adba: error" not in run.stderr and peak < RSS_LIMIT
+    assert run.stdout.count("CN=05aaaaaa,CN=Activation Objects") >= 1
+
+
 def test_endless_paging_ends_at_the_page_limit(tls_files: TlsFiles) -> None:
     run, peak, server = _ldaps(tls_files, "endless-cookie")
     line = _one_line(run, peak)

@@ -73,7 +73,7 @@ class ReadOnlyDirectory:
         any other failure raises ``DirectoryReadError`` naming the server and base.
         """
         from adba.adapters.ldap.limits import MAX_PAGES
-        from adba.adapters.ldap.paged_stream import CookieGuard
+        from adba.adapters.ldap.paged_stream import CookieGuard, page_digest
 
         cookie: bytes | None = None
         pages = CookieGuard(self.server_label, max_pages or MAX_PAGES)
@@ -111,12 +111,14 @@ class ReadOnlyDirectory:
                     f"{result.get('description')} {result.get('message', '')}".rstrip())
             if result.get("result") == 32:
                 return
+            page: list[bytes] = []
             for item in self._connection.response or []:
                 if item.get("type") != "searchResEntry":
                     continue
                 raw = item.get("raw_attributes") or {}
                 values = {k: list(v) for k, v in raw.items()}
                 check_values(self.server_label, item["dn"], values)
+                page.append(str(item["dn"]).encode("utf-8", "replace"))
                 yield SearchEntry(dn=item["dn"], attributes=values)
             if not page_size:
                 return
@@ -125,7 +127,7 @@ class ReadOnlyDirectory:
             )
             if not cookie:
                 return
-            pages.check(bytes(cookie))
+            pages.check(bytes(cookie), page_digest(page))
 
     def stream(self, base: str, ldap_filter: str, attributes: Sequence[str],
                page_size: int) -> Iterator[SearchEntry]:

@@ -134,6 +134,7 @@ class Budget:
             data: bytes = sock.recv(size)
         except TimeoutError as exc:
             raise self.expired(which) from exc
+        sock.settimeout(self.idle)  # sends keep the plain --timeout, not what was left
         return data
 
 

@@ -153,28 +153,55 @@ def decode_done(message: bytes) -> tuple[int, str, bytes]:
 
 
 class CookieGuard:
-    """Ends a paged search whose server repeats a paging cookie or never stops paging."""
+    """Ends a paged search that goes round in circles or never stops paging.
+
+    A cookie alone may repeat (Samba sends one cookie for every page of a search); the same
+    cookie after the same page means the server would answer the same page for ever.
+    """
 
     def __init__(self, label: str, max_pages: int) -> None:
         self._label = label
         self._max_pages = max_pages
+        self._pages = 0
         self._seen: set[bytes] = set()
 
-    def check(self, cookie: bytes) -> None:
-        """Record the cookie for the next page; raise on a repeat or past the page limit."""
+    def check(self, cookie: bytes, page: bytes) -> None:
+        """Record ``cookie`` and the digest of the page it came with (``page``); raise when
+        both repeat or past the page limit."""
         import hashlib
 
-        key = hashlib.sha256(cookie).digest()
+        self._pages += 1
+        key = hashlib.sha256(len(cookie).to_bytes(4, "big") + cookie + page).digest()
         if key in self._seen:
             raise DirectoryReadError(
-                f"{self._label} sent the same paged-results cookie twice (after "
-                f"{len(self._seen) + 1:,} pages)",
+                f"{self._label} sent the same paged-results cookie twice, with the same page "
+                f"(after {self._pages:,} pages; it would never end)",
                 "the server's paging is broken; a domain controller never does this")
-        if len(self._seen) + 1 >= self._max_pages:
+        if self._pages >= self._max_pages:
             raise DirectoryReadError(
                 f"{self._label} kept paging: more than {self._max_pages:,} pages for one search",
                 "the server does not end its paged results; check --server")
         self._seen.add(key)
+
+
+def _operations(messages: Sequence[bytes]) -> list[bytes]:
+    """The protocolOp of each message, without the message id (which differs on each page)."""
+    parts = []
+    for message in messages:
+        _msgid, _tag, start, end = _op(message)
+        parts.append(message[start:end])
+    return parts
+
+
+def page_digest(parts: Sequence[bytes]) -> bytes:
+    """A digest of one page (its raw entries, or their DNs) for :class:`CookieGuard`."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.digest()
 
 
 class PagedStream:
@@ -289,7 +316,7 @@ class PagedStream:
                 else:
                     return
                 if cookie:
-                    self._cookies.check(bytes(cookie))
+                    self._cookies.check(bytes(cookie), page_digest(_operations(pending)))
                     msgid = self._send(base, ldap_filter, attributes, page_size, cookie)
                 for raw in pending:
                     yield decode_entry(raw)
