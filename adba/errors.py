@@ -42,6 +42,11 @@ class CertificateError(ConnectionFailed):
     """The server's certificate did not validate."""
 
 
+class ServerFault(ConnectionFailed):
+    """A server misbehaved before the session was bound: silent, slow beyond the deadlines,
+    oversized or not speaking LDAP. Another DC, when there is one, may be tried."""
+
+
 class AuthFailed(AdbaError):
     """The server refused the bind."""
 

@@ -2,7 +2,7 @@
 
 Commands take these as annotated parameters; the connection options are added to a command by
 :func:`adba.cli.boundary.command` (``connection=True``) and arrive as one
-:class:`~adba.cli.sources.LiveOptions`, so the twelve of them are written out only here.
+:class:`~adba.cli.sources.LiveOptions`, so the thirteen of them are written out only here.
 """
 
 from __future__ import annotations
@@ -70,14 +70,18 @@ Insecure = Annotated[bool, typer.Option(
     "--insecure", envvar="ADBA_INSECURE",
     help="Do NOT validate the DC certificate (shown in the report).")]
 Timeout = Annotated[float, typer.Option(
-    "--timeout", envvar="ADBA_TIMEOUT", help="Seconds for connect and for each operation.")]
+    "--timeout", envvar="ADBA_TIMEOUT",
+    help="Seconds of silence allowed (connect, each read); each operation gets 6 times this.")]
+Deadline = Annotated[float, typer.Option(
+    "--deadline", envvar="ADBA_DEADLINE",
+    help="Seconds for all the LDAP work of the run, every DC tried included.")]
 
 CONNECTION: tuple[tuple[str, Any, Any], ...] = (
     ("server", Server, None), ("domain", Domain, None), ("dns_server", DnsServer, None),
     ("user", User, None), ("password_file", PasswordFile, None),
     ("auth", Auth, AuthChoice.AUTO), ("ldaps", Ldaps, True), ("plain_ldap", Plain, False),
     ("ca_file", CaFile, None), ("insecure", Insecure, False), ("timeout", Timeout, 10.0),
-    ("server_name", ServerName, None),
+    ("deadline", Deadline, 300.0), ("server_name", ServerName, None),
 )
 """(parameter name, annotated type, default) of each connection option, in help order."""
 

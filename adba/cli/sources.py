@@ -41,6 +41,7 @@ class LiveOptions:
     insecure: bool
     timeout: float
     server_name: str | None = None
+    deadline: float = 300.0
 
 
 def live_options(values: dict[str, Any]) -> LiveOptions:
@@ -49,7 +50,7 @@ def live_options(values: dict[str, Any]) -> LiveOptions:
     return LiveOptions(values["server"], values["domain"], values["dns_server"], values["user"],
                        values["password_file"], getattr(auth, "value", auth), values["ldaps"],
                        values["plain_ldap"], values["ca_file"], values["insecure"],
-                       values["timeout"], values["server_name"])
+                       values["timeout"], values["server_name"], values["deadline"])
 
 
 def read_password(options: LiveOptions) -> str:
@@ -108,6 +109,7 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
         transport=transport, ca_file=str(options.ca_file) if options.ca_file else None,
         insecure=options.insecure, timeout=options.timeout, auth=auth,
         credentials=Credentials(user, ""), server_name=options.server_name, auto=auto,
+        deadline=options.deadline,
     )
     check_options(pre)
     if options.server:
@@ -123,7 +125,7 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
         server=pre.server, domain=pre.domain, dns_server=pre.dns_server, transport=transport,
         ca_file=pre.ca_file, insecure=pre.insecure, timeout=pre.timeout, auth=auth,
         credentials=Credentials(user, read_password(options)), server_name=pre.server_name,
-        auto=auto,
+        auto=auto, deadline=options.deadline,
     )
 
 

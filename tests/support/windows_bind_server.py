@@ -154,6 +154,7 @@ class _Session:
         self.bound = False
         self.encrypt = True  # sealed (True) or signed only, once self.sealed is set
         self.gssapi_step = ""  # "offer", then "answer": the RFC 4752 security-layer exchange
+        self.request: Any = None  # the LDAPMessage being answered
 
     # --- transport -----------------------------------------------------------------------
     def _recv(self) -> bytes:
@@ -202,6 +203,7 @@ class _Session:
                 if raw is None:
                     return
                 decoded, _rest = decoder.decode(raw, asn1Spec=LDAPMessage())
+                self.request = decoded  # the whole message, controls included
                 msgid = int(decoded["messageID"])
                 op = decoded["protocolOp"]
                 name = op.getName()
@@ -404,7 +406,10 @@ class _Session:
 class WindowsBindServer:
     """Serve on ``host``: LDAPS on ``ldaps_port`` and LDAP (with StartTLS) on ``ldap_port``
     (0: a free port); ``config.cert_file``/``key_file`` give the TLS identity. Without them
-    there is no LDAPS and StartTLS is refused, as on a DC without a certificate."""
+    there is no LDAPS and StartTLS is refused, as on a DC without a certificate.
+    ``session_class`` serves each connection (a subclass may answer differently)."""
+
+    session_class: type[_Session] = _Session
 
     def __init__(self, config: BindServerConfig, host: str = "127.0.0.1",
                  ldap_port: int = 0) -> None:
@@ -461,7 +466,7 @@ class WindowsBindServer:
             except (OSError, ssl.SSLError):
                 conn.close()
                 return
-        _Session(self, sock, tls).serve()
+        self.session_class(self, sock, tls).serve()
 
 
 __all__ = ["BAD_BINDINGS", "BindServerConfig", "WindowsBindServer"]

@@ -15,6 +15,7 @@ import math
 import os
 import re
 import ssl
+import time
 from dataclasses import dataclass
 
 from ldap3 import BASE, NONE, SIMPLE, Connection, Server
@@ -23,6 +24,8 @@ from ldap3.utils.log import set_library_log_hide_sensitive_data
 
 from adba.adapters.ldap.credentials import AuthMethod, Credentials
 from adba.adapters.ldap.directory import ReadOnlyDirectory
+from adba.adapters.ldap.limits import DEFAULT_DEADLINE, Budget
+from adba.adapters.ldap.receive import install
 from adba.adapters.ldap.target import Endpoint, Transport, parse_server
 from adba.adapters.ldap.tls import ValidatingTls, certificate_names
 from adba.errors import (
@@ -30,6 +33,7 @@ from adba.errors import (
     AuthFailed,
     CertificateError,
     ConnectionFailed,
+    ServerFault,
     UsageError,
 )
 
@@ -39,7 +43,7 @@ set_library_log_hide_sensitive_data(True)
 
 @dataclass(frozen=True)
 class ConnectOptions:
-    """What the user asked for: target, transport, validation, bind and timeout."""
+    """What the user asked for: target, transport, validation, bind, timeout and deadline."""
 
     server: str | None
     domain: str | None
@@ -53,6 +57,8 @@ class ConnectOptions:
     server_name: str | None = None
     auto: bool = False
     """``--auth auto`` chose ``auth`` (Kerberos from a ticket): fall back as auto does."""
+    deadline: float = DEFAULT_DEADLINE
+    """Seconds for all the LDAP work of the run, every DC tried included (``--deadline``)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ def check_options(options: ConnectOptions) -> None:
                          "give the PEM file of the CA that issued the DC certificates")
     if options.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    if not options.deadline > 0 or math.isinf(options.deadline):
+        raise UsageError("--deadline must be a positive number of seconds")
 
 
 def candidate_endpoints(options: ConnectOptions) -> list[Endpoint]:
@@ -104,20 +112,36 @@ def connect(options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
     a certificate or bind failure stops at once, since another DC would not change the cause.
     """
     check_options(options)
+    ends_at = time.monotonic() + options.deadline
     endpoints = candidate_endpoints(options)
     unreachable: list[str] = []
     tried_ports: set[int] = set()
+    faults: list[ServerFault] = []
     for index, endpoint in enumerate(endpoints):
         try:
-            return _connect_auto(endpoint, options)
+            return _connect_auto(endpoint, options, ends_at)
         except _Unreachable as exc:
             unreachable.append(str(exc))
             tried_ports.update(exc.ports or (endpoint.port,))
-            if index + 1 < len(endpoints):
-                log.warning("%s; trying the next domain controller", exc)
+            failure = str(exc)
+        except ServerFault as exc:  # silent, dripping or not LDAP: another DC may do better
+            if len(endpoints) == 1:
+                raise
+            unreachable.append(exc.message)
+            faults.append(exc)
+            failure = exc.message
+        if index + 1 < len(endpoints):
+            if time.monotonic() >= ends_at:
+                raise ConnectionFailed(
+                    f"the run's deadline of {options.deadline:g} s passed after trying "
+                    f"{index + 1} of {len(endpoints)} domain controllers: "
+                    + "; ".join(unreachable), "raise --deadline, or pass --server")
+            log.warning("%s; trying the next domain controller", failure)
     ports = sorted(tried_ports, reverse=True)  # 636 before 389: what was asked, then the fallback
     hint = (f"check the name and that TCP port {'/'.join(map(str, ports))} is open, or raise "
             f"--timeout from {options.timeout:g} s")
+    if faults:
+        hint = "pass --server with a DC that answers, or raise --timeout / --deadline"
     if len(unreachable) == 1:
         raise ConnectionFailed(unreachable[0], hint)
     raise ConnectionFailed(
@@ -154,8 +178,8 @@ def _standard_port(endpoint: Endpoint, transport: Transport) -> bool:
     return endpoint.port == (636 if transport is Transport.LDAPS else 389)
 
 
-def _connect_auto(endpoint: Endpoint,
-                  options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
+def _connect_auto(endpoint: Endpoint, options: ConnectOptions,
+                  ends_at: float) -> tuple[ReadOnlyDirectory, SessionInfo]:
     """``--auth auto``: over TLS first (a simple bind with a password, Kerberos with a ticket),
     then the same credentials sealed on 389 (NTLM, or Kerberos) when the DC refuses the bind
     as not strong enough (e.g. Samba refusing SASL inside TLS) or has no TLS to offer (no LDAPS
@@ -167,9 +191,9 @@ def _connect_auto(endpoint: Endpoint,
         method = AuthMethod.SIMPLE if options.transport.uses_tls else AuthMethod.NTLM
     if not auto or not options.transport.uses_tls or method not in (AuthMethod.SIMPLE,
                                                                     AuthMethod.KERBEROS):
-        return _connect_one(endpoint, options, method)
+        return _connect_one(endpoint, options, method, ends_at)
     try:
-        return _connect_one(endpoint, options, method)
+        return _connect_one(endpoint, options, method, ends_at)
     except _TooWeak as exc:
         reason: Exception = exc
     except _NoTls as exc:
@@ -186,7 +210,7 @@ def _connect_auto(endpoint: Endpoint,
     plain = Endpoint(endpoint.host, 389, endpoint.address)
     fallback = ConnectOptions(**{**options.__dict__, "transport": Transport.PLAIN})
     try:
-        return _connect_one(plain, fallback, sealed)
+        return _connect_one(plain, fallback, sealed, ends_at)
     except _Unreachable as exc:
         if isinstance(reason, _Unreachable):  # the host is down: say what was asked first
             raise _Unreachable(f"{reason}; nor {plain.display} (the sealed fallback): "
@@ -216,6 +240,10 @@ def _pre_bind(endpoint: Endpoint, conn: Connection, options: ConnectOptions,
         conn.search("", "(objectClass=*)", BASE,
                     attributes=["dnsHostName", "supportedSASLMechanisms"])
     except LDAPException as exc:
+        if conn.closed or conn.socket is None:
+            raise ServerFault(f"{endpoint.display}: the connection was lost reading the rootDSE "
+                              f"before the bind ({_short(str(exc)) or type(exc).__name__})",
+                              "retry, or try another DC") from exc
         log.info("%s: the rootDSE could not be read before the bind (%s)", endpoint.display,
                  type(exc).__name__)
         return _PreBind(None, None)
@@ -263,9 +291,12 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _connect_one(endpoint: Endpoint, options: ConnectOptions,
-                 method: AuthMethod) -> tuple[ReadOnlyDirectory, SessionInfo]:
+def _connect_one(endpoint: Endpoint, options: ConnectOptions, method: AuthMethod,
+                 ends_at: float) -> tuple[ReadOnlyDirectory, SessionInfo]:
     label = endpoint.display
+    if time.monotonic() >= ends_at:
+        raise ServerFault(f"the run's deadline of {options.deadline:g} s passed before "
+                          f"{label} was tried", "raise --deadline")
     tls = ValidatingTls(endpoint.host, options.ca_file, options.insecure) \
         if options.transport.uses_tls else None
     server = Server(
@@ -288,6 +319,8 @@ def _connect_one(endpoint: Endpoint, options: ConnectOptions,
         auto_referrals=False,
         return_empty_attributes=False,
     )
+    budget = Budget(label, idle=options.timeout, deadline=options.deadline, ends_at=ends_at)
+    install(conn, budget)
     log.info("connecting to %s (%s)", label, options.transport.label)
     try:
         conn.open()
@@ -334,6 +367,7 @@ def _connect_one(endpoint: Endpoint, options: ConnectOptions,
         certificate = "none (plain LDAP, SASL security layer)"
     info = SessionInfo(endpoint=endpoint, transport=options.transport, auth=auth,
                        user=user, certificate=certificate, insecure=options.insecure)
+    budget.bound = True
     log.info("bound to %s as %s (%s)", label, user, auth)
     return ReadOnlyDirectory(conn, label), info
 
@@ -368,6 +402,8 @@ def _sasl(conn: Connection, endpoint: Endpoint, options: ConnectOptions,
         else:
             outcome = sasl_bind(conn, protocol=protocol, hostname=host, user=name,
                                 password=password, tls_socket=tls_socket)
+    except AdbaError:  # a misbehaving server, already said in one line
+        raise
     except SicilyNotOffered as exc:
         raise AuthFailed(f"{label} does not offer the Sicily NTLM bind ({exc}); Samba DCs "
                          "implement only SASL GSS-SPNEGO",

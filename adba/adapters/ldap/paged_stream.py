@@ -152,13 +152,69 @@ def decode_done(message: bytes) -> tuple[int, str, bytes]:
     return code, diagnostic, cookie
 
 
+class CookieGuard:
+    """Ends a paged search that goes round in circles or never stops paging.
+
+    A cookie alone may repeat (Samba sends one cookie for every page of a search); the same
+    cookie after the same page means the server would answer the same page for ever.
+    """
+
+    def __init__(self, label: str, max_pages: int) -> None:
+        self._label = label
+        self._max_pages = max_pages
+        self._pages = 0
+        self._seen: set[bytes] = set()
+
+    def check(self, cookie: bytes, page: bytes) -> None:
+        """Record ``cookie`` and the digest of the page it came with (``page``); raise when
+        both repeat or past the page limit."""
+        import hashlib
+
+        self._pages += 1
+        key = hashlib.sha256(len(cookie).to_bytes(4, "big") + cookie + page).digest()
+        if key in self._seen:
+            raise DirectoryReadError(
+                f"{self._label} sent the same paged-results cookie twice, with the same page "
+                f"(after {self._pages:,} pages; it would never end)",
+                "the server's paging is broken; a domain controller never does this")
+        if self._pages >= self._max_pages:
+            raise DirectoryReadError(
+                f"{self._label} kept paging: more than {self._max_pages:,} pages for one search",
+                "the server does not end its paged results; check --server")
+        self._seen.add(key)
+
+
+def _operations(messages: Sequence[bytes]) -> list[bytes]:
+    """The protocolOp of each message, without the message id (which differs on each page)."""
+    parts = []
+    for message in messages:
+        _msgid, _tag, start, end = _op(message)
+        parts.append(message[start:end])
+    return parts
+
+
+def page_digest(parts: Sequence[bytes]) -> bytes:
+    """A digest of one page (its raw entries, or their DNs) for :class:`CookieGuard`."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.digest()
+
+
 class PagedStream:
     """One pipelined paged subtree search on a bound ldap3 connection."""
 
-    def __init__(self, connection: Any, label: str) -> None:
+    def __init__(self, connection: Any, label: str, max_pages: int | None = None) -> None:
+        from adba.adapters.ldap.limits import MAX_PAGES, budget_of
+
         self._connection = connection
         self._label = label
         self._buffer = bytearray()
+        self._budget = budget_of(connection)
+        self._cookies = CookieGuard(label, max_pages or MAX_PAGES)
 
     @staticmethod
     def usable(connection: Any) -> bool:
@@ -180,6 +236,9 @@ class PagedStream:
         controls = build_controls_list([paged_search_control(False, page_size, cookie)])
         if controls is not None:
             message["controls"] = controls
+        if self._budget is not None:
+            self._budget.check_time()
+            self._budget.begin()
         try:
             self._connection.socket.sendall(encode(message))
         except OSError as exc:
@@ -187,6 +246,9 @@ class PagedStream:
         return msgid
 
     def _messages(self) -> Iterator[bytes]:
+        if self._budget is not None:
+            yield from self._bounded_messages(self._budget)
+            return
         sock = self._connection.socket
         while True:
             while True:
@@ -206,6 +268,18 @@ class PagedStream:
             if not chunk:
                 raise DirectoryReadError(f"{self._label}: the server closed the connection")
             self._buffer += chunk
+
+    def _bounded_messages(self, budget: Any) -> Iterator[bytes]:
+        """Messages read through the connection's budget (deadlines, size caps)."""
+        from adba.adapters.ldap.receive import Framer, read_message
+
+        framer = Framer(budget)
+        sock = self._connection.socket
+        while True:
+            try:
+                yield read_message(framer, budget, sock)
+            except OSError as exc:
+                raise DirectoryReadError(f"{self._label}: connection lost: {exc}") from exc
 
     def search(self, base: str, ldap_filter: str, attributes: Sequence[str],
                page_size: int) -> Iterator[tuple[str, dict[str, list[bytes]]]]:
@@ -242,6 +316,7 @@ class PagedStream:
                 else:
                     return
                 if cookie:
+                    self._cookies.check(bytes(cookie), page_digest(_operations(pending)))
                     msgid = self._send(base, ldap_filter, attributes, page_size, cookie)
                 for raw in pending:
                     yield decode_entry(raw)

@@ -12,6 +12,7 @@ from ldap3.utils.conv import escape_bytes
 from adba import __version__
 from adba.adapters.ldap.connection import SessionInfo
 from adba.adapters.ldap.directory import ReadOnlyDirectory, SearchEntry
+from adba.adapters.ldap.limits import BLOB_MESSAGE_LIMIT
 from adba.adapters.records import RawEntry, RawForest, digest
 from adba.core.models import (
     LICENCE_ATTRIBUTES,
@@ -46,6 +47,7 @@ OBJECT_ATTRIBUTES = (
 )
 OWNER_AND_DACL = 0x05
 PAGE_SIZE = 200
+MAX_OBJECT_PAGES = 50  # 10,000 activation objects; a forest has a few dozen
 
 Progress = Callable[[str], None]
 
@@ -126,7 +128,7 @@ def read_forest(directory: ReadOnlyDirectory, session: SessionInfo,
     if ao is not None:
         progress("reading activation objects")
         for child in directory.search(ao_dn, "(objectClass=*)", "one", OBJECT_ATTRIBUTES,
-                                      page_size=PAGE_SIZE):
+                                      page_size=PAGE_SIZE, max_pages=MAX_OBJECT_PAGES):
             raw_child = _to_raw(child)
             classes = {v.decode().lower() for v in child.attributes.get("objectClass", [])}
             if "msspp-activationobject" in classes:
@@ -140,7 +142,7 @@ def read_forest(directory: ReadOnlyDirectory, session: SessionInfo,
 
 def _read_blobs(directory: ReadOnlyDirectory, entry: RawEntry) -> None:
     """Fetch one object's licence attributes and keep only their size and digest."""
-    blobs = directory.read(entry.dn, LICENCE_ATTRIBUTES)
+    blobs = directory.read(entry.dn, LICENCE_ATTRIBUTES, max_message=BLOB_MESSAGE_LIMIT)
     if blobs is None:
         return
     for name, values in blobs.attributes.items():

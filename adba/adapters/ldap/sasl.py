@@ -21,7 +21,9 @@ from typing import Any
 from ldap3.operation.bind import bind_operation
 from ldap3.protocol.rfc4511 import LDAPMessage, MessageID, ProtocolOp
 from ldap3.utils.asn1 import decoder, encode
+from pyasn1.error import PyAsn1Error
 
+from adba.adapters.ldap.limits import Budget, budget_of
 from adba.adapters.ldap.paged_stream import BerError, frame_length
 
 GSS_SPNEGO = "GSS-SPNEGO"
@@ -82,10 +84,12 @@ def _cert_hash(der: bytes) -> bytes:
 class SaslSocket:
     """A socket look-alike that applies the SASL security layer to an established socket."""
 
-    def __init__(self, raw: Any, context: Any, encrypt: bool) -> None:
+    def __init__(self, raw: Any, context: Any, encrypt: bool,
+                 budget: Budget | None = None) -> None:
         self.raw = raw
         self._context = context
         self._encrypt = encrypt
+        self._budget = budget
         self._inbound = bytearray()  # wrapped bytes not yet unwrapped
         self._plain = bytearray()  # unwrapped bytes not yet returned
 
@@ -105,6 +109,11 @@ class SaslSocket:
             if len(self._inbound) >= 4:
                 length = int.from_bytes(self._inbound[:4], "big")
                 if length > 0x1000000:
+                    if self._budget is not None:
+                        raise self._budget.fault(
+                            f"{self._budget.label} announced a {length:,}-byte SASL buffer "
+                            "(limit 16 MB)",
+                            "this is not what a domain controller sends; check --server")
                     raise OSError("SASL buffer too large: the session is out of step")
                 if len(self._inbound) >= 4 + length:
                     buffer = bytes(self._inbound[4:4 + length])
@@ -114,7 +123,8 @@ class SaslSocket:
                     except Exception as exc:
                         raise OSError(f"SASL unwrap failed: {type(exc).__name__}") from exc
                     continue
-            chunk = self.raw.recv(max(size, 65536))
+            chunk = self._budget.recv(self.raw, max(size, 65536)) if self._budget is not None \
+                else self.raw.recv(max(size, 65536))
             if not chunk:
                 return b""
             self._inbound += chunk
@@ -148,6 +158,10 @@ def send_bind_request(connection: Any, request: Any) -> int:
     msgid: int = connection.server.next_message_id()
     message["messageID"] = MessageID(msgid)
     message["protocolOp"] = ProtocolOp().setComponentByName("bindRequest", request)
+    budget = budget_of(connection)
+    if budget is not None:
+        budget.check_time()
+        budget.begin()
     connection.socket.sendall(encode(message))
     return msgid
 
@@ -156,17 +170,32 @@ def read_bind_response(connection: Any, msgid: int, buffer: bytearray) -> dict[s
     """Read until the BindResponse to ``msgid``: its result code, diagnostic message, SASL
     token, and the raw matchedDN (where a Sicily answer carries its data)."""
     sock = connection.socket
+    budget = budget_of(connection)
     while True:
-        size = frame_length(buffer)
+        try:
+            size = frame_length(buffer)
+            if size is None and budget is not None:
+                _check_announced(buffer, budget)
+        except BerError as exc:
+            if budget is not None:
+                raise budget.not_ldap(str(exc)) from exc
+            raise
         if size is not None:
             raw = bytes(buffer[:size])
             del buffer[:size]
-            decoded, _rest = decoder.decode(raw, asn1Spec=LDAPMessage())
-            if int(decoded["messageID"]) != msgid:
+            try:
+                decoded, _rest = decoder.decode(raw, asn1Spec=LDAPMessage())
+                got = int(decoded["messageID"])
+                op = decoded["protocolOp"]
+                name = op.getName()
+            except (PyAsn1Error, ValueError, KeyError, TypeError) as exc:
+                if budget is not None:
+                    raise budget.not_ldap("a message that does not decode") from exc
+                raise BerError("a message that does not decode") from exc
+            if got != msgid:
                 continue
-            op = decoded["protocolOp"]
-            if op.getName() != "bindResponse":
-                raise SaslBindError(f"unexpected answer to the bind: {op.getName()}")
+            if name != "bindResponse":
+                raise SaslBindError(f"unexpected answer to the bind: {name}")
             response = op.getComponent()
             creds = response["serverSaslCreds"]
             return {
@@ -176,10 +205,22 @@ def read_bind_response(connection: Any, msgid: int, buffer: bytearray) -> dict[s
                 "token": bytes(creds) if creds is not None and creds.hasValue() else None,
                 "matched": bytes(response["matchedDN"]),
             }
-        chunk = sock.recv(65536)
+        chunk = budget.recv(sock, 65536) if budget is not None else sock.recv(65536)
         if not chunk:
             raise SaslBindError("the server closed the connection during the bind")
         buffer += chunk
+
+
+def _check_announced(buffer: bytearray, budget: Budget) -> None:
+    """Refuse a bind answer announcing more than the budget's cap (before reading it)."""
+    if len(buffer) < 2:
+        return
+    first = buffer[1]
+    if first < 0x80:
+        budget.check_announced(2 + first)
+    elif len(buffer) >= 2 + (first & 0x7F) and 0 < first & 0x7F <= 4:
+        count = first & 0x7F
+        budget.check_announced(2 + count + int.from_bytes(buffer[2:2 + count], "big"))
 
 
 def sasl_bind(connection: Any, *, protocol: str, hostname: str, user: str | None,
@@ -244,7 +285,8 @@ def finish_bind(connection: Any, buffer: bytearray, context: Any, protection: st
     if buffer:
         raise SaslBindError("the server sent data after the bind before any request")
     if protection in ("signed", "sealed"):
-        connection.socket = SaslSocket(connection.socket, context, protection == "sealed")
+        connection.socket = SaslSocket(connection.socket, context, protection == "sealed",
+                                       budget_of(connection))
     connection.bound = True
     connection.sasl_in_progress = False
 
