@@ -62,7 +62,8 @@ _HR_ASSIGN = re.compile(r"\b(?:hr|reason|error code)\s*[=:]\s*(0x[0-9A-Fa-f]{1,8
 _HEX_CODE = re.compile(r"\b0x[0-9A-Fa-f]{8}\b")
 _GUID = re.compile(r"\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
                    r"[0-9A-Fa-f]{12})\}?")
-_SKU_LINE = re.compile(r"^\s*(?P<n>[0-9]+)\s*:\s*(?P<sku>[0-9A-Fa-f-]{36})\s*,\s*(?P<a>[0-9]+)\s*,"
+_SKU_LINE = re.compile(r"^\s*(?P<n>[0-9]+)\s*:\s*(?P<sku>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+                       r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\s*,\s*(?P<a>[0-9]+)\s*,"
                        r"\s*(?P<b>[0-9]+)(?P<rest>.*)$")
 _PAIR = re.compile(r"(?:^|[;=\s])(?P<key>[A-Za-z][A-Za-z0-9_]{1,40})=(?P<value>[^;\r\n]*)")
 _SL_STATES = {"sl_licensing_status_unlicensed": LicenseStatus.UNLICENSED,
@@ -227,17 +228,18 @@ def _first_hresult(texts: Iterable[str]) -> int | None:
 def _sku_lines(text: str) -> list[SkuState]:
     """The ``N: <SkuId>, a, b [(0 [0xC004F014, ...` lines of a 1003 event."""
     states = []
+    match_line = _SKU_LINE.match
+    search_code = _HEX_CODE.search
     for line in text.replace(";", "\n").splitlines():
-        match = _SKU_LINE.match(line)
+        match = match_line(line)
         if not match:
-            continue
-        sku = _guid(match.group("sku"))
-        if sku is None:
-            continue
-        rest = match.group("rest")
-        code = _HEX_CODE.search(rest)
-        states.append(SkuState(sku_id=sku, hresult=_hresult(code.group(0)) if code else None,
-                               text=one_line(line.strip(), 160), in_use=match.group("b") == "1"))
+            continue  # (a malformed SKU id does not match either: _SKU_LINE spells out a GUID)
+        code = search_code(line, match.start("rest"))
+        shown = line.strip()  # one line already (split above), so one_line would only cut it
+        states.append(SkuState(sku_id=uuid.UUID(match.group("sku")),
+                               hresult=int(code.group(0), 16) if code else None,
+                               text=shown if len(shown) <= 160 else shown[:159] + "…",
+                               in_use=match.group("b") == "1"))
     return states
 
 
