@@ -97,6 +97,11 @@ _CHANNEL = re.compile(r",\s*([A-Za-z0-9_:\-]+)\s+channel\s*\.?\s*$", re.IGNORECA
 _TYPE_LINE = re.compile(r"^#TYPE\s+(\S.*)$", re.IGNORECASE)
 _PATH_CLASS = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)(?:\.|$)")
 _CIM_STRING_PROPERTY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s?(.*)$", re.DOTALL)
+_DECIMAL = re.compile(r"[+-]?\d+")
+_DECIMAL_PADDED = re.compile(r"\s*[+-]?\d+\s*")
+_GUID_TEXT = re.compile(r"\{?[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}?")
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(value, ensure_ascii=False)``, without making an encoder per call."""
 _MAX_UINT32 = 0xFFFFFFFF
 
 
@@ -116,7 +121,7 @@ def parse_hresult(value: object) -> int:
         text = value.strip()
         if text.lower().startswith(("0x", "-0x")):
             number = int(text, 16)
-        elif re.fullmatch(r"[+-]?\d+", text):
+        elif _DECIMAL.fullmatch(text):
             number = int(text)
         else:
             raise ValueError(f"{value!r} is not an HRESULT")
@@ -134,7 +139,7 @@ def parse_guid(value: object) -> uuid.UUID:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a GUID")
     text = value.strip()
-    if not re.fullmatch(r"\{?[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}?", text):
+    if not _GUID_TEXT.fullmatch(text):
         raise ValueError(f"{value!r} is not a GUID")
     return uuid.UUID(text.strip("{}"))
 
@@ -184,7 +189,7 @@ class WmiInstance:
 
 def _json_text(value: object) -> str:
     try:
-        return json.dumps(value, ensure_ascii=False)
+        return _JSON_TEXT.encode(value)
     except (TypeError, ValueError):
         return repr(value)
 
@@ -341,7 +346,7 @@ class _Reader:
         elif isinstance(value, int):
             number = value
         elif (isinstance(value, float) and value.is_integer()) or (
-                isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value)):
+                isinstance(value, str) and _DECIMAL_PADDED.fullmatch(value)):
             number = int(value)
         if number is None:
             self._bad(prop, "a number")
