@@ -75,6 +75,9 @@ _VERSION = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4,5}\.[0-9]{1,6}")
 """902's data: the licensing service's version (6.1.7601.17514 on Windows 7)."""
 _KV = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ]{1,40}?)\s*=\s*(?P<value>.*?)\s*$")
 _MAX_EVIDENCE = 300
+_DECIMAL_10 = re.compile(r"-?[0-9]{1,10}")
+_DECIMAL_12 = re.compile(r"-?[0-9]{1,12}")
+_HEX_8 = re.compile(r"0x[0-9A-Fa-f]{1,8}")
 
 
 def is_spp_provider(name: object) -> bool:
@@ -123,7 +126,7 @@ def _hresult(text: str | None) -> int | None:
     try:
         if value.lower().startswith("0x"):
             number = int(value, 16)
-        elif re.fullmatch(r"-?[0-9]{1,10}", value):
+        elif _DECIMAL_10.fullmatch(value):
             number = int(value)
         else:
             return None
@@ -138,9 +141,9 @@ def _int(text: str | None) -> int | None:
     if text is None:
         return None
     value = text.strip()
-    if re.fullmatch(r"-?[0-9]{1,12}", value):
+    if _DECIMAL_12.fullmatch(value):
         return int(value)
-    if re.fullmatch(r"0x[0-9A-Fa-f]{1,8}", value):
+    if _HEX_8.fullmatch(value):
         return int(value, 16)
     return None
 
