@@ -238,13 +238,16 @@ def instance_from_mapping(obj: Mapping[str, object], prefix: str, notes: list[st
     if cut_short:
         notes.append(f"{prefix or '(root)'}: property values read from 'Name = value' text "
                      "(ConvertTo-Json cut the object short; export with -Depth 3 or more)")
-    return WmiInstance(class_name or _class_of(obj, props), prefix or "(root)", props,
+    return WmiInstance(class_name or _class_of(obj, props, lower), prefix or "(root)", props,
                        _computer_of(obj))
 
 
-def _class_of(obj: Mapping[str, object], props: Mapping[str, object]) -> str | None:
-    """The class an exported object belongs to, from PowerShell's markers or its properties."""
-    lowered = {str(key).lower(): key for key in obj}
+def _class_of(obj: Mapping[str, object], props: Mapping[str, object],
+              lowered: Mapping[str, str] | None = None) -> str | None:
+    """The class an exported object belongs to, from PowerShell's markers or its properties.
+    ``lowered`` is ``{str(key).lower(): key for key in obj}`` when the caller has it."""
+    if lowered is None:
+        lowered = {str(key).lower(): key for key in obj}
 
     def member(name: str) -> object:
         key = lowered.get(name.lower())
@@ -580,16 +583,17 @@ def sniff_wmi_json(doc: object) -> bool:
 
 def _mapping_class(item: Mapping[str, object]) -> str | None:
     """The class of one JSON object, from its markers or its property names only (cheap)."""
-    names = [str(k) for k in item]
+    lowered = {str(k).lower(): k for k in item}
+    names = dict.fromkeys(lowered)  # the lower-case names, in order of first appearance
     for wrapper in ("CimInstanceProperties", "Properties"):
         inner = item.get(wrapper)
         if isinstance(inner, list):
             for entry in inner[:400]:
                 if isinstance(entry, Mapping) and isinstance(entry.get("Name"), str):
-                    names.append(str(entry["Name"]))
+                    names.setdefault(str(entry["Name"]).lower())
                 elif isinstance(entry, str) and (match := _CIM_STRING_PROPERTY.match(entry)):
-                    names.append(match.group(1))
-    return _class_of(item, dict.fromkeys(n.lower() for n in names))
+                    names.setdefault(match.group(1).lower())
+    return _class_of(item, names, lowered)
 
 
 def read_wmi_json(doc: object, source: str) -> ClientReport:
