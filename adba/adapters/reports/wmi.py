@@ -213,9 +213,10 @@ def instance_from_mapping(obj: Mapping[str, object], prefix: str, notes: list[st
     lower = {str(k).lower(): k for k in obj}
     for key, value in obj.items():
         name = str(key)
-        if name.lower() in _WRAPPER_KEYS or name.startswith("__"):
+        lowered = name.lower()
+        if lowered in _WRAPPER_KEYS or name.startswith("__"):
             continue
-        props[name.lower()] = Prop(name, value, _join(prefix, name))
+        props[lowered] = Prop(name, value, _join(prefix, name))
     cut_short = False
     for wrapper in ("CimInstanceProperties", "Properties"):
         items = obj.get(lower.get(wrapper.lower(), wrapper))
@@ -316,8 +317,11 @@ class _Reader:
     def _prop(self, name: str) -> Prop | None:
         if self.instance is None:
             return None
-        prop = self.instance.get(name)
-        if prop is None or prop.value is None or (isinstance(prop.value, str) and not prop.value.strip()):
+        prop = self.instance.props.get(name.lower())  # (WmiInstance.get, without the call)
+        if prop is None:
+            return None
+        value = prop.value
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
         return prop
 
