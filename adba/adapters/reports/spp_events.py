@@ -94,12 +94,23 @@ _LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 """What ``str.splitlines`` splits at."""
 
 
+def _joined_lines(text: str) -> str:
+    return " ".join(stripped for part in text.splitlines() if (stripped := part.strip()))
+
+
 def one_line(text: str, limit: int = _MAX_EVIDENCE) -> str:
     """``text`` on one line, cut to ``limit`` characters."""
-    if _LINE_BREAK.search(text) is None:  # most values: one line already, only stripped
+    found = _LINE_BREAK.search(text)
+    if found is None:  # most values: one line already, only stripped
         line = text.strip()
     else:
-        line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+        line = ""
+        if len(text) > 2 * limit and (cut := _LINE_BREAK.search(text, 2 * limit)) is not None:
+            # A long text: its whole lines up to a break past twice the limit. When they alone
+            # are longer than the limit, the rest cannot change the first limit - 1 characters.
+            line = _joined_lines(text[:cut.start()])
+        if len(line) <= limit:
+            line = _joined_lines(text)
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
