@@ -290,7 +290,7 @@ def _named(event: RawEvent, *names: str) -> str | None:
 def decode_event(event: RawEvent, notes: list[str]) -> tuple[ClientEvent, ReportedError | None]:
     """The :class:`ClientEvent` of one raw event (and the error it reports, if any)."""
     where = event.evidence.where
-    values = list(event.values) if event.values is not None else []
+    values = tuple(event.values) if event.values is not None else ()  # (a tuple: not copied)
     message = event.message
     hresult: int | None = None
     sku_id: uuid.UUID | None = None
@@ -363,7 +363,8 @@ def decode_event(event: RawEvent, notes: list[str]) -> tuple[ClientEvent, Report
         sku_id = _guid(_pairs([*values, message or ""]).get("skuid"))
         if eid == 8198 and hresult is None:
             notes.append(f"{where}: event 8198 without an error code")
-    first = next((line.strip() for line in (message or "").splitlines() if line.strip()), None)
+    first = next((line.strip() for line in message.splitlines() if line.strip()),
+                 None) if message else None
     decoded = ClientEvent(event_id=eid, time=event.time, hresult=hresult, sku_id=sku_id,
                           ao_name=ao_name, ao_dn=ao_dn, kms_host=kms_host, fields=fields,
                           evidence=event.evidence, computer=event.computer, kms_request=request,
