@@ -87,9 +87,13 @@ class EncodedDiagnosis:
                                 len(self.unreadable), self.findings)
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, one encoder for all calls."""
+
+
 def compact(value: Any) -> str:
     """JSON text as :func:`~adba.cli.render_json.dumps` writes a large document (compact)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT.encode(value)
 
 
 def json_finding(f: Finding) -> JsonFinding:

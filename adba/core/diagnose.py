@@ -226,7 +226,12 @@ def _state(p: ProductStatus) -> str:
 
 
 def _ev(p: ProductStatus, *keys: str) -> list[str]:
-    lines = [str(e) for e in p.evidence if any(k.lower() in e.text.lower() for k in keys)]
+    wanted = [k.lower() for k in keys]
+    lines = []
+    for e in p.evidence:
+        text = e.text.lower()
+        if any(k in text for k in wanted):
+            lines.append(str(e))
     return lines[:6]
 
 

@@ -28,9 +28,9 @@ def expand_inputs(args: list[str]) -> Iterator[ReportInput]:
             continue
         path = Path(arg)
         if path.is_dir():
+            skip = len(path.parts)  # rglob's paths are path / relative parts
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(part.startswith(".")
-                                               for part in child.relative_to(path).parts):
+                if not any(part.startswith(".") for part in child.parts[skip:]) and child.is_file():
                     yield ReportInput(str(child), child)
         else:
             yield ReportInput(arg, path)

@@ -11,7 +11,6 @@ Evidence paths are JSON paths into the document (``products[0].LicenseStatusReas
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from adba.adapters.reports.events import parse_event_time
@@ -128,7 +127,7 @@ def read_collector(doc: object, source: str) -> ClientReport:
 
 
 def _one_line(text: str) -> str:
-    line = " ".join(re.split(r"\s+", text.strip()))
+    line = " ".join(text.split())  # (str.split's whitespace is re's \s: checked for every code point)
     return line if len(line) <= _MAX_EVIDENCE else line[:_MAX_EVIDENCE - 1] + "…"
 
 

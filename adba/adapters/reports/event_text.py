@@ -64,6 +64,11 @@ _EVENT_LIST_NAMES = frozenset({"timecreated", "providername", "id", "message", "
                                "leveldisplayname", "recordid", "logname"})
 _DATE = re.compile(r"^\s*(?P<a>\d{1,4})[./-](?P<b>\d{1,2})[./-](?P<c>\d{1,4})[ T,]+"
                    r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:[.,]\d+)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*$")
+_ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+_ZONE_END = re.compile(r"(Z|[+-]\d{2}:?\d{2})\s*$")
+_LIST_NAME = re.compile(r"^[A-Za-z]+ +:")
+_DASHES_4 = re.compile(r"^\s*-{4,}")
 
 
 # --------------------------------------------------------------------------- dates
@@ -96,9 +101,9 @@ def _candidates(text: str) -> dict[str, datetime]:
 
 def _iso(text: str) -> datetime | None:
     value = text.strip()
-    if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value):
+    if not _ISO_START.match(value):
         return None
-    value = re.sub(r"(\.\d{6})\d+", r"\1", value).replace("Z", "+00:00")
+    value = _LONG_FRACTION.sub(r"\1", value).replace("Z", "+00:00")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -137,7 +142,7 @@ def parse_local_times(texts: list[str | None], notes: list[str]) -> list[datetim
             value = reading.get("mdy") or reading.get("dmy")  # same day either way (e.g. 5/5)
         if value is None:
             unread += 1
-        elif "iso" not in reading or not re.search(r"(Z|[+-]\d{2}:?\d{2})\s*$", text.strip()):
+        elif "iso" not in reading or not _ZONE_END.search(text.strip()):
             local += 1
         out.append(value)
     if unread:
@@ -185,13 +190,25 @@ def read_bare_message(text: str, source: str) -> list[ClientReport]:
 
 def sniff_eventviewer_text(text: str) -> bool:
     """Event Viewer's "Copy details as text": a ``Log Name:`` line, then ``Source:``."""
-    head = _unquote(text[:8000].lstrip("\ufeff \r\n")[:4000])
-    lines = [line.strip() for line in head.splitlines() if line.strip()][:6]
+    lines = _first_lines(text[:8000].lstrip("\ufeff \r\n")[:4000], 6)
     if lines and lines[0].startswith("Log Name:") and any(x.startswith("Source:") for x in lines):
         return True
     if lines and lines[0].startswith("Source:") and any(x.startswith("Event ID:") for x in lines):
         return True
     return bool(lines) and any(lines[0].startswith(label + ":") for label in _EV_LOCALIZED)
+
+
+def _first_lines(head: str, count: int) -> list[str]:
+    """The first ``count`` non-blank lines of ``_unquote(head)``, stripped (the rest of the
+    head is not unquoted nor split)."""
+    lines: list[str] = []
+    for piece in head.split("\n"):
+        if piece.lstrip().startswith(">"):
+            piece = piece.lstrip()[1:]
+        lines.extend(stripped for line in piece.splitlines() if (stripped := line.strip()))
+        if len(lines) >= count:
+            break
+    return lines[:count]
 
 
 def _unquote(text: str) -> str:
@@ -303,7 +320,7 @@ def sniff_event_list(text: str) -> bool:
     found = set()
     for line in head.splitlines():
         name = line.split(":", 1)[0].strip().lower() if ":" in line and not line.startswith(" ") else ""
-        if name in _EVENT_LIST_NAMES and re.match(r"^[A-Za-z]+ +:", line):
+        if name in _EVENT_LIST_NAMES and _LIST_NAME.match(line):
             found.add(name)
     return "id" in found and ("message" in found or "providername" in found) and len(found) >= 3
 
@@ -312,7 +329,7 @@ def sniff_event_table(text: str) -> bool:
     """Get-WinEvent | Format-Table: a ``TimeCreated  Id ...`` header on dashes."""
     lines = text[:65536].splitlines()
     for index in range(1, len(lines)):
-        if re.match(r"^\s*-{4,}", lines[index]):
+        if _DASHES_4.match(lines[index]):
             words = {w.lower() for w in lines[index - 1].split()}
             if {"timecreated", "id"} <= words:
                 return True

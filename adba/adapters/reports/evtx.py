@@ -15,7 +15,6 @@ import json
 import struct
 import warnings
 import zlib
-from collections.abc import Mapping
 from typing import Any
 
 from adba.adapters.reports.event_xml import parse_system_time
@@ -102,7 +101,7 @@ def _warned(caught: list[warnings.WarningMessage], notes: list[str], bad: int) -
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):  # the parser's JSON: objects are dicts
         value = value.get("#text", "")
         if isinstance(value, list):
             return ", ".join(_text(v) for v in value)
@@ -111,21 +110,21 @@ def _text(value: Any) -> str:
 
 def _data(section: Any) -> tuple[tuple[str, ...] | None, dict[str, str]]:
     """Values and named values of a rendered ``EventData`` (or ``UserData``) section."""
-    if not isinstance(section, Mapping):
+    if not isinstance(section, dict):
         return None, {}
     values: list[str] = []
     named: dict[str, str] = {}
     for key, value in section.items():
-        if key in ("Binary", "#attributes"):
+        if key == "Binary" or key == "#attributes":
             continue
         if key == "Data":
-            items = value.get("#text", "") if isinstance(value, Mapping) else value
-            for item in items if isinstance(items, list) else [items]:
+            items = value.get("#text", "") if isinstance(value, dict) else value
+            for item in items if isinstance(items, list) else (items,):
                 values.append(_text(item))
             continue
-        if isinstance(value, Mapping) and "#text" not in value:  # UserData: one more level
+        if isinstance(value, dict) and "#text" not in value:  # UserData: one more level
             for inner_key, inner in value.items():
-                if inner_key != "#attributes" and not isinstance(inner, Mapping | list):
+                if inner_key != "#attributes" and not isinstance(inner, dict | list):
                     named.setdefault(str(inner_key).lower(), _text(inner))
             continue
         text = _text(value)
@@ -135,36 +134,40 @@ def _data(section: Any) -> tuple[tuple[str, ...] | None, dict[str, str]]:
 
 
 def _event(doc: Any, source: str) -> tuple[RawEvent | None, str]:
-    event = doc.get("Event") if isinstance(doc, Mapping) else None
-    if not isinstance(event, Mapping):
+    """The raw event of one record's JSON (decoded by ``json.loads``: objects are dicts), or
+    None and the provider's name when it is not a Security-SPP event."""
+    event = doc.get("Event") if isinstance(doc, dict) else None
+    if not isinstance(event, dict):
         return None, ""
     system = event.get("System")
-    if not isinstance(system, Mapping):
+    if not isinstance(system, dict):
         return None, ""
     provider_el = system.get("Provider")
-    attributes = provider_el.get("#attributes", {}) if isinstance(provider_el, Mapping) else {}
+    attributes = provider_el.get("#attributes", {}) if isinstance(provider_el, dict) else {}
     provider = attributes.get("Name") or attributes.get("EventSourceName")
     if not (is_spp_provider(provider) or is_spp_provider(attributes.get("Guid"))):
         return None, str(provider or "unknown")
     id_value = system.get("EventID")
-    if isinstance(id_value, Mapping):
+    if isinstance(id_value, dict):
         id_value = id_value.get("#text")
-    try:
-        event_id = int(str(id_value)) & 0xFFFF
-    except ValueError:
-        return None, ""
+    if type(id_value) is int:  # the usual case, read as int(str(...)) would
+        event_id = id_value & 0xFFFF
+    else:
+        try:
+            event_id = int(str(id_value)) & 0xFFFF
+        except ValueError:
+            return None, ""
     created = system.get("TimeCreated")
-    stamp = created.get("#attributes", {}).get("SystemTime") if isinstance(created, Mapping) else None
+    stamp = created.get("#attributes", {}).get("SystemTime") if isinstance(created, dict) else None
     computer = _text(system.get("Computer")) or None
-    record = system.get("EventRecordID")
     values, named = _data(event.get("EventData"))
-    if values is None and isinstance(event.get("UserData"), Mapping):
+    if values is None and isinstance(event.get("UserData"), dict):
         values, named = _data(event.get("UserData"))
     shown = " | ".join(values) if values else ""
-    where = f"record {record}"
     return RawEvent(event_id=event_id, time=parse_system_time(stamp),
-                    evidence=Evidence(source, where, f"event {event_id}" + (
-                        f": {one_line(shown)}" if shown else "")),
+                    evidence=Evidence(source, f"record {system.get('EventRecordID')}",
+                                      f"event {event_id}: {one_line(shown)}" if shown
+                                      else f"event {event_id}"),
                     provider=str(provider), computer=computer, values=values, named=named), ""
 
 

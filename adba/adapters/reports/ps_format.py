@@ -90,7 +90,7 @@ def sniff_format_list(text: str, names: frozenset[str], minimum: int = 2) -> boo
 def parse_format_list(text: str) -> list[PsRecord]:
     """The records of Format-List output, in order."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    width = max((len(line.rstrip("\n")) for line in lines), default=0)
+    width = max(map(len, lines), default=0)  # (split at every "\n": none is left in a line)
     records: list[PsRecord] = []
     record: PsRecord | None = None
     name: str | None = None
@@ -99,12 +99,17 @@ def parse_format_list(text: str) -> list[PsRecord]:
     first_line = 0
     column = 0
     previous_len = 0
+    prompt = _PROMPT.match
+    list_line = _LIST_LINE.match
 
     def close_value() -> None:
         nonlocal name, parts, lengths
         if record is not None and name is not None:
             message = name.lower() == "message"
-            joined = _join_parts(parts, lengths, width, multiline=message).strip()
+            if len(parts) == 1:  # most values: one line, nothing to join
+                joined = parts[0].strip()
+            else:  # (which drops trailing blank parts)
+                joined = _join_parts(parts, lengths, width, multiline=message).strip()
             where = f"line {first_line}" if len(parts) == 1 else \
                 f"lines {first_line}-{first_line + len(parts) - 1}"
             record.values[name] = PsValue(joined, where, joined.endswith(_TRUNCATED) and not message)
@@ -112,11 +117,12 @@ def parse_format_list(text: str) -> list[PsRecord]:
 
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip()
-        if _PROMPT.match(line) and not line.startswith(" "):
+        indented = line.startswith((" ", "\t"))
+        if not line.startswith(" ") and prompt(line):
             close_value()
             record = None
             continue
-        match = _list_match(line) if not line.startswith((" ", "\t")) else None
+        match = list_line(line) if not indented else None
         if match and (match.group("pad") or " :" in line[: match.end("pad") + 2]):
             close_value()
             key = match.group("name")
@@ -130,18 +136,18 @@ def parse_format_list(text: str) -> list[PsRecord]:
             column = match.start("value")
             previous_len = len(raw)
             continue
-        if name is not None and line.strip():
+        if not line:  # (stripped on the right: a blank line is empty)
+            if name is not None:
+                parts.append("")
+                lengths.append(0)
+            continue
+        if name is not None:
             indent = len(line) - len(line.lstrip())
             if indent >= max(column - 1, 1) or previous_len >= width - 1:
                 parts.append(line[column:] if indent >= column else line.strip())
                 lengths.append(len(line))
                 previous_len = len(raw)
                 continue
-        if not line.strip():
-            if name is not None:
-                parts.append("")
-                lengths.append(0)
-            continue
         close_value()
     close_value()
     return records

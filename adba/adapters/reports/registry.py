@@ -29,7 +29,8 @@ def strip_paste_marks(text: str) -> str:
     ``> `` blockquote mark in front, a ``\\`` hard-break at the end, an indentation common to
     every line. Text without such marks is returned as it is."""
     first = text[:4096].lstrip("\ufeff\r\n")[:1]
-    if first not in (" ", "\t", ">") and not _BACKSLASH_END.search(text, 0, 4096):
+    if first not in (" ", "\t", ">") and ("\\" not in text[:4096]
+                                         or not _BACKSLASH_END.search(text, 0, 4096)):
         return text  # the first line is not indented or quoted, and no line ends with '\\'
     lines = text.split("\n")
     filled = [line for line in lines if line.strip()]

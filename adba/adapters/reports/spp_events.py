@@ -62,7 +62,8 @@ _HR_ASSIGN = re.compile(r"\b(?:hr|reason|error code)\s*[=:]\s*(0x[0-9A-Fa-f]{1,8
 _HEX_CODE = re.compile(r"\b0x[0-9A-Fa-f]{8}\b")
 _GUID = re.compile(r"\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
                    r"[0-9A-Fa-f]{12})\}?")
-_SKU_LINE = re.compile(r"^\s*(?P<n>[0-9]+)\s*:\s*(?P<sku>[0-9A-Fa-f-]{36})\s*,\s*(?P<a>[0-9]+)\s*,"
+_SKU_LINE = re.compile(r"^\s*(?P<n>[0-9]+)\s*:\s*(?P<sku>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+                       r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\s*,\s*(?P<a>[0-9]+)\s*,"
                        r"\s*(?P<b>[0-9]+)(?P<rest>.*)$")
 _PAIR = re.compile(r"(?:^|[;=\s])(?P<key>[A-Za-z][A-Za-z0-9_]{1,40})=(?P<value>[^;\r\n]*)")
 _SL_STATES = {"sl_licensing_status_unlicensed": LicenseStatus.UNLICENSED,
@@ -74,6 +75,9 @@ _VERSION = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4,5}\.[0-9]{1,6}")
 """902's data: the licensing service's version (6.1.7601.17514 on Windows 7)."""
 _KV = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ]{1,40}?)\s*=\s*(?P<value>.*?)\s*$")
 _MAX_EVIDENCE = 300
+_DECIMAL_10 = re.compile(r"-?[0-9]{1,10}")
+_DECIMAL_12 = re.compile(r"-?[0-9]{1,12}")
+_HEX_8 = re.compile(r"0x[0-9A-Fa-f]{1,8}")
 
 
 def is_spp_provider(name: object) -> bool:
@@ -90,12 +94,23 @@ _LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 """What ``str.splitlines`` splits at."""
 
 
+def _joined_lines(text: str) -> str:
+    return " ".join(stripped for part in text.splitlines() if (stripped := part.strip()))
+
+
 def one_line(text: str, limit: int = _MAX_EVIDENCE) -> str:
     """``text`` on one line, cut to ``limit`` characters."""
-    if _LINE_BREAK.search(text) is None:  # most values: one line already, only stripped
+    found = _LINE_BREAK.search(text)
+    if found is None:  # most values: one line already, only stripped
         line = text.strip()
     else:
-        line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+        line = ""
+        if len(text) > 2 * limit and (cut := _LINE_BREAK.search(text, 2 * limit)) is not None:
+            # A long text: its whole lines up to a break past twice the limit. When they alone
+            # are longer than the limit, the rest cannot change the first limit - 1 characters.
+            line = _joined_lines(text[:cut.start()])
+        if len(line) <= limit:
+            line = _joined_lines(text)
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
@@ -122,7 +137,7 @@ def _hresult(text: str | None) -> int | None:
     try:
         if value.lower().startswith("0x"):
             number = int(value, 16)
-        elif re.fullmatch(r"-?[0-9]{1,10}", value):
+        elif _DECIMAL_10.fullmatch(value):
             number = int(value)
         else:
             return None
@@ -137,9 +152,9 @@ def _int(text: str | None) -> int | None:
     if text is None:
         return None
     value = text.strip()
-    if re.fullmatch(r"-?[0-9]{1,12}", value):
+    if _DECIMAL_12.fullmatch(value):
         return int(value)
-    if re.fullmatch(r"0x[0-9A-Fa-f]{1,8}", value):
+    if _HEX_8.fullmatch(value):
         return int(value, 16)
     return None
 
@@ -227,17 +242,18 @@ def _first_hresult(texts: Iterable[str]) -> int | None:
 def _sku_lines(text: str) -> list[SkuState]:
     """The ``N: <SkuId>, a, b [(0 [0xC004F014, ...` lines of a 1003 event."""
     states = []
+    match_line = _SKU_LINE.match
+    search_code = _HEX_CODE.search
     for line in text.replace(";", "\n").splitlines():
-        match = _SKU_LINE.match(line)
+        match = match_line(line)
         if not match:
-            continue
-        sku = _guid(match.group("sku"))
-        if sku is None:
-            continue
-        rest = match.group("rest")
-        code = _HEX_CODE.search(rest)
-        states.append(SkuState(sku_id=sku, hresult=_hresult(code.group(0)) if code else None,
-                               text=one_line(line.strip(), 160), in_use=match.group("b") == "1"))
+            continue  # (a malformed SKU id does not match either: _SKU_LINE spells out a GUID)
+        code = search_code(line, match.start("rest"))
+        shown = line.strip()  # one line already (split above), so one_line would only cut it
+        states.append(SkuState(sku_id=uuid.UUID(match.group("sku")),
+                               hresult=int(code.group(0), 16) if code else None,
+                               text=shown if len(shown) <= 160 else shown[:159] + "…",
+                               in_use=match.group("b") == "1"))
     return states
 
 
@@ -274,7 +290,7 @@ def _named(event: RawEvent, *names: str) -> str | None:
 def decode_event(event: RawEvent, notes: list[str]) -> tuple[ClientEvent, ReportedError | None]:
     """The :class:`ClientEvent` of one raw event (and the error it reports, if any)."""
     where = event.evidence.where
-    values = list(event.values) if event.values is not None else []
+    values = tuple(event.values) if event.values is not None else ()  # (a tuple: not copied)
     message = event.message
     hresult: int | None = None
     sku_id: uuid.UUID | None = None
@@ -347,7 +363,8 @@ def decode_event(event: RawEvent, notes: list[str]) -> tuple[ClientEvent, Report
         sku_id = _guid(_pairs([*values, message or ""]).get("skuid"))
         if eid == 8198 and hresult is None:
             notes.append(f"{where}: event 8198 without an error code")
-    first = next((line.strip() for line in (message or "").splitlines() if line.strip()), None)
+    first = next((line.strip() for line in message.splitlines() if line.strip()),
+                 None) if message else None
     decoded = ClientEvent(event_id=eid, time=event.time, hresult=hresult, sku_id=sku_id,
                           ao_name=ao_name, ao_dn=ao_dn, kms_host=kms_host, fields=fields,
                           evidence=event.evidence, computer=event.computer, kms_request=request,

@@ -97,6 +97,11 @@ _CHANNEL = re.compile(r",\s*([A-Za-z0-9_:\-]+)\s+channel\s*\.?\s*$", re.IGNORECA
 _TYPE_LINE = re.compile(r"^#TYPE\s+(\S.*)$", re.IGNORECASE)
 _PATH_CLASS = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)(?:\.|$)")
 _CIM_STRING_PROPERTY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s?(.*)$", re.DOTALL)
+_DECIMAL = re.compile(r"[+-]?\d+")
+_DECIMAL_PADDED = re.compile(r"\s*[+-]?\d+\s*")
+_GUID_TEXT = re.compile(r"\{?[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}?")
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(value, ensure_ascii=False)``, without making an encoder per call."""
 _MAX_UINT32 = 0xFFFFFFFF
 
 
@@ -116,7 +121,7 @@ def parse_hresult(value: object) -> int:
         text = value.strip()
         if text.lower().startswith(("0x", "-0x")):
             number = int(text, 16)
-        elif re.fullmatch(r"[+-]?\d+", text):
+        elif _DECIMAL.fullmatch(text):
             number = int(text)
         else:
             raise ValueError(f"{value!r} is not an HRESULT")
@@ -134,7 +139,7 @@ def parse_guid(value: object) -> uuid.UUID:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a GUID")
     text = value.strip()
-    if not re.fullmatch(r"\{?[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}?", text):
+    if not _GUID_TEXT.fullmatch(text):
         raise ValueError(f"{value!r} is not a GUID")
     return uuid.UUID(text.strip("{}"))
 
@@ -184,7 +189,7 @@ class WmiInstance:
 
 def _json_text(value: object) -> str:
     try:
-        return json.dumps(value, ensure_ascii=False)
+        return _JSON_TEXT.encode(value)
     except (TypeError, ValueError):
         return repr(value)
 
@@ -208,9 +213,10 @@ def instance_from_mapping(obj: Mapping[str, object], prefix: str, notes: list[st
     lower = {str(k).lower(): k for k in obj}
     for key, value in obj.items():
         name = str(key)
-        if name.lower() in _WRAPPER_KEYS or name.startswith("__"):
+        lowered = name.lower()
+        if lowered in _WRAPPER_KEYS or name.startswith("__"):
             continue
-        props[name.lower()] = Prop(name, value, _join(prefix, name))
+        props[lowered] = Prop(name, value, _join(prefix, name))
     cut_short = False
     for wrapper in ("CimInstanceProperties", "Properties"):
         items = obj.get(lower.get(wrapper.lower(), wrapper))
@@ -233,13 +239,16 @@ def instance_from_mapping(obj: Mapping[str, object], prefix: str, notes: list[st
     if cut_short:
         notes.append(f"{prefix or '(root)'}: property values read from 'Name = value' text "
                      "(ConvertTo-Json cut the object short; export with -Depth 3 or more)")
-    return WmiInstance(class_name or _class_of(obj, props), prefix or "(root)", props,
+    return WmiInstance(class_name or _class_of(obj, props, lower), prefix or "(root)", props,
                        _computer_of(obj))
 
 
-def _class_of(obj: Mapping[str, object], props: Mapping[str, object]) -> str | None:
-    """The class an exported object belongs to, from PowerShell's markers or its properties."""
-    lowered = {str(key).lower(): key for key in obj}
+def _class_of(obj: Mapping[str, object], props: Mapping[str, object],
+              lowered: Mapping[str, str] | None = None) -> str | None:
+    """The class an exported object belongs to, from PowerShell's markers or its properties.
+    ``lowered`` is ``{str(key).lower(): key for key in obj}`` when the caller has it."""
+    if lowered is None:
+        lowered = {str(key).lower(): key for key in obj}
 
     def member(name: str) -> object:
         key = lowered.get(name.lower())
@@ -308,8 +317,11 @@ class _Reader:
     def _prop(self, name: str) -> Prop | None:
         if self.instance is None:
             return None
-        prop = self.instance.get(name)
-        if prop is None or prop.value is None or (isinstance(prop.value, str) and not prop.value.strip()):
+        prop = self.instance.props.get(name.lower())  # (WmiInstance.get, without the call)
+        if prop is None:
+            return None
+        value = prop.value
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
         return prop
 
@@ -341,7 +353,7 @@ class _Reader:
         elif isinstance(value, int):
             number = value
         elif (isinstance(value, float) and value.is_integer()) or (
-                isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value)):
+                isinstance(value, str) and _DECIMAL_PADDED.fullmatch(value)):
             number = int(value)
         if number is None:
             self._bad(prop, "a number")
@@ -575,16 +587,17 @@ def sniff_wmi_json(doc: object) -> bool:
 
 def _mapping_class(item: Mapping[str, object]) -> str | None:
     """The class of one JSON object, from its markers or its property names only (cheap)."""
-    names = [str(k) for k in item]
+    lowered = {str(k).lower(): k for k in item}
+    names = dict.fromkeys(lowered)  # the lower-case names, in order of first appearance
     for wrapper in ("CimInstanceProperties", "Properties"):
         inner = item.get(wrapper)
         if isinstance(inner, list):
             for entry in inner[:400]:
                 if isinstance(entry, Mapping) and isinstance(entry.get("Name"), str):
-                    names.append(str(entry["Name"]))
+                    names.setdefault(str(entry["Name"]).lower())
                 elif isinstance(entry, str) and (match := _CIM_STRING_PROPERTY.match(entry)):
-                    names.append(match.group(1))
-    return _class_of(item, dict.fromkeys(n.lower() for n in names))
+                    names.setdefault(match.group(1).lower())
+    return _class_of(item, names, lowered)
 
 
 def read_wmi_json(doc: object, source: str) -> ClientReport:
