@@ -92,8 +92,9 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def compact(value: Any) -> str:
-    """JSON text as :func:`~adba.cli.render_json.dumps` writes a large document (compact)."""
-    return _COMPACT.encode(value)
+    """JSON text as :func:`~adba.cli.render_json.dumps` writes a large document (compact, C1,
+    bidi and surrogates escaped: done here, in the worker, part by part)."""
+    return json_escape(_COMPACT.encode(value))
 
 
 def json_finding(f: Finding) -> JsonFinding:
@@ -166,5 +167,5 @@ def assemble_json(document: dict[str, Any], reports: list[str],
     text = "".join((head, "[", ",".join(reports), "]", middle, "[",
                     ",".join(f.text for f in findings), "]", tail))
     if len(text) >= COMPACT_FROM:
-        return json_escape(text) + "\n"
+        return text + "\n"  # every part was escaped by compact()
     return dumps(json.loads(text))
