@@ -55,23 +55,28 @@ def _header(buf: bytes | bytearray | memoryview, pos: int, end: int) -> tuple[in
     return tag, pos, pos + length
 
 
-def frame_length(buf: bytearray) -> int | None:
-    """Total length of the first complete message in ``buf``, or None if more bytes are needed."""
+def announced_length(buf: bytearray) -> int | None:
+    """Total length the first message in ``buf`` announces (complete or not), or None while its
+    header is incomplete; ``BerError`` when it does not start like an LDAPMessage."""
     if len(buf) < 2:
         return None
     if buf[0] != 0x30:
         raise BerError(f"expected an LDAPMessage SEQUENCE, got tag 0x{buf[0]:02x}")
     first = buf[1]
     if first < 0x80:
-        total = 2 + first
-    else:
-        count = first & 0x7F
-        if count == 0 or count > 4:
-            raise BerError("unsupported length form")
-        if len(buf) < 2 + count:
-            return None
-        total = 2 + count + int.from_bytes(buf[2:2 + count], "big")
-    return total if len(buf) >= total else None
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4:
+        raise BerError("unsupported length form")
+    if len(buf) < 2 + count:
+        return None
+    return 2 + count + int.from_bytes(buf[2:2 + count], "big")
+
+
+def frame_length(buf: bytearray) -> int | None:
+    """Total length of the first complete message in ``buf``, or None if more bytes are needed."""
+    total = announced_length(buf)
+    return total if total is not None and len(buf) >= total else None
 
 
 def _op(message: bytes) -> tuple[int, int, int, int]:

@@ -22,7 +22,7 @@ from ldap3.strategy.sync import SyncStrategy
 from pyasn1.error import PyAsn1Error
 
 from adba.adapters.ldap.limits import Budget, budget_of
-from adba.adapters.ldap.paged_stream import BerError, _op
+from adba.adapters.ldap.paged_stream import BerError, _op, announced_length
 from adba.errors import AdbaError
 
 CHUNK = 65536
@@ -47,20 +47,12 @@ class Framer:
     def pop(self) -> bytes | None:
         """The next complete message, or None until more bytes arrive."""
         buf = self._buffer
-        if len(buf) < 2:
+        try:
+            total = announced_length(buf)
+        except BerError as exc:
+            raise self._budget.not_ldap(str(exc)) from exc
+        if total is None:
             return None
-        if buf[0] != 0x30:
-            raise self._budget.not_ldap(f"first byte 0x{buf[0]:02x}, not an LDAPMessage")
-        first = buf[1]
-        if first < 0x80:
-            total = 2 + first
-        else:
-            count = first & 0x7F
-            if count == 0 or count > 4:
-                raise self._budget.not_ldap("a BER length form LDAP does not use")
-            if len(buf) < 2 + count:
-                return None
-            total = 2 + count + int.from_bytes(buf[2:2 + count], "big")
         self._budget.check_announced(total)
         if len(buf) < total:
             return None
