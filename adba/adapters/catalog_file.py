@@ -6,7 +6,6 @@ structure errors name the JSON path. The command line prints it on one line and 
 
 from __future__ import annotations
 
-import json
 import os
 from functools import lru_cache
 from importlib import resources
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from adba.about import DOCS_URL
+from adba.adapters.data_documents import parse_document
 from adba.adapters.input_files import PRODUCT_DB_MAX, read_file
 from adba.core.catalog import Catalog, CatalogError, merge_catalogs, validate_catalog
 from adba.errors import InputFileError
@@ -24,17 +24,14 @@ ENV_VAR = "ADBA_PRODUCT_DB"
 HINT = f"see {DOCS_URL}catalog.md for the format"
 
 
-def _parse(text: str, label: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(label, f"not valid JSON: {exc.msg} (column {exc.colno})",
-                             line=exc.lineno, hint=HINT) from exc
-    except RecursionError as exc:
-        raise InputFileError(label, "JSON nested too deeply", hint=HINT) from exc
+def _object(doc: Any, label: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise InputFileError(label, "expected a JSON object at the top level", line=1, hint=HINT)
     return doc
+
+
+def _parse(text: str, label: str) -> dict[str, Any]:
+    return parse_document(text, label, _object, HINT)
 
 
 def _structure_error(label: str, exc: CatalogError) -> InputFileError:

@@ -19,7 +19,6 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -89,10 +88,9 @@ def command(app: typer.Typer, name: str, *, connection: bool = False, formats: b
     def register(func: Callable[..., Renderable]) -> Callable[..., Renderable]:
         own = [p for p in inspect.signature(func, eval_str=True).parameters.values()
                if p.name != "run"]
-        spec = list(opt.COMMON if formats else opt.COMMON[1:])
-        if output_help is not None:
-            spec[spec.index(next(s for s in spec if s[0] == "output"))] = (
-                "output", _output_type(output_help), None)
+        spec = [("output", opt.output_option(output_help), None) if option == "output"
+                 and output_help is not None else (option, kind, default)
+                 for option, kind, default in opt.COMMON if formats or option != "fmt"]
         if fail_on:
             spec.insert(0, ("fail_on", opt.FailOn, Severity.MEDIUM))
         added = opt.parameters(tuple(spec)) + (opt.parameters(opt.CONNECTION) if connection
@@ -124,13 +122,6 @@ def command(app: typer.Typer, name: str, *, connection: bool = False, formats: b
         return func
 
     return register
-
-
-def _output_type(help_text: str) -> Any:
-    from typing import Annotated
-
-    return Annotated[Path | None, typer.Option("--output", "-o", envvar="ADBA_OUTPUT",
-                                               help=help_text)]
 
 
 def execute(run: Invocation, produce: Callable[[], Renderable]) -> NoReturn:

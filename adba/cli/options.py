@@ -89,9 +89,13 @@ CONNECTION: tuple[tuple[str, Any, Any], ...] = (
 
 Format = Annotated[OutputFormat, typer.Option("--format", "-f", envvar="ADBA_FORMAT",
                                               help="Output format.")]
-Output = Annotated[Path | None, typer.Option(
-    "--output", "-o", envvar="ADBA_OUTPUT",
-    help="Write the result to this file ('-' for stdout); checked before any work.")]
+def output_option(help_text: str) -> Any:
+    """The ``-o`` option with a command's own help text."""
+    return Annotated[Path | None, typer.Option("--output", "-o", envvar="ADBA_OUTPUT",
+                                               help=help_text)]
+
+
+Output = output_option("Write the result to this file ('-' for stdout); checked before any work.")
 Debug = Annotated[bool, typer.Option("--debug", envvar="ADBA_DEBUG",
                                      help="Verbose logs and tracebacks on stderr.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", envvar="ADBA_VERBOSE",
