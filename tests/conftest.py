@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration import seeds
-from tests.testdc import DCSpec, RunningDC, samba_available, start_dc
+from tests.testdc import DCSpec, RunningDC, join_dc, samba_available, start_dc
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +76,33 @@ def no_au_dc() -> Iterator[RunningDC]:
 def missing_dc() -> Iterator[RunningDC]:
     """A 2012 R2 forest where forestprep's containers were never created."""
     yield from _start(seeds.MISSING)
+
+
+@dataclass
+class DCPair:
+    """The two-DC lab: ``first`` seeded, ``second`` joined to it (one CA validates both)."""
+
+    first: RunningDC
+    second: RunningDC
+
+    def resync(self) -> None:
+        """Inbound replication on again on the second DC and the Configuration partition
+        pulled from the first: both serve the same copy again."""
+        self.second.start_samba()
+        self.second.set_inbound_replication(True)
+        self.second.replicate_from(self.first)
+
+
+@pytest.fixture(scope="session")
+def dc_pair() -> Iterator[DCPair]:
+    """A forest of its own with two DCs (127.0.0.21 and 127.0.0.22), started only for the
+    tests that ask for it (per-DC consistency)."""
+    for first in _start(seeds.REPL):
+        second = join_dc(first, seeds.REPL_SECOND_IP, seeds.REPL_SECOND_HOST)
+        try:
+            yield DCPair(first, second)
+        finally:
+            second.stop()
 
 
 @dataclass

@@ -38,7 +38,7 @@ Set ``ADBA_TESTDC_KEEP=1`` to keep harness-created workdirs (``/tmp/adba-dc-*``)
 with ``-i`` and sees EOF on stdin), but a loopback address the harness added stays.
 """
 
-from .certs import TlsFiles, write_tls_files
+from .certs import TlsFiles, issue_server_certificate, write_tls_files
 from .dc import (
     FORESTPREP_ACES,
     SPP_CLASS_DEFAULT_SD,
@@ -50,6 +50,7 @@ from .dc import (
     RunningDC,
     SambaUnavailableError,
     SeedError,
+    join_dc,
     samba_available,
     sddl_to_binary,
     start_dc,
@@ -67,6 +68,8 @@ __all__ = [
     "SambaUnavailableError",
     "SeedError",
     "TlsFiles",
+    "issue_server_certificate",
+    "join_dc",
     "samba_available",
     "sddl_to_binary",
     "start_dc",

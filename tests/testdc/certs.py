@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["TlsFiles", "write_tls_files"]
+__all__ = ["TlsFiles", "issue_server_certificate", "write_tls_files"]
 
 _KEY_SIZE = 2048
 
@@ -59,42 +59,20 @@ def _key_pem(key: rsa.RSAPrivateKey) -> bytes:
     )
 
 
-def write_tls_files(
-    directory: Path,
-    fqdn: str,
-    ip: str,
-    *,
-    ca_name: str = "adba test CA",
-    valid_days: int = 30,
-) -> TlsFiles:
-    """Create a CA and a server certificate for ``fqdn``/``ip`` in ``directory``.
+def _load_ca(ca_file: Path, ca_key_file: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+    cert = x509.load_pem_x509_certificate(ca_file.read_bytes())
+    key = serialization.load_pem_private_key(ca_key_file.read_bytes(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return cert, key
 
-    The server certificate carries the SANs ``DNS:<fqdn>`` and ``IP:<ip>`` only, the
-    ``serverAuth`` extended key usage, and an authority key identifier, so it also passes
-    OpenSSL's strict X.509 checks.  Private keys are written with mode 0600 (Samba refuses a
-    key file that others can read).
 
-    Args:
-        directory: where to write ``ca.pem``, ``ca-key.pem``, ``cert.pem`` and ``key.pem``
-            (created if missing).
-        fqdn: the DC's DNS name, e.g. ``dc1.contoso.test``.
-        ip: the DC's IP address, e.g. ``127.0.0.9``.
-        ca_name: common name of the CA.
-        valid_days: validity of both certificates, counted from one hour ago.
-
-    Returns:
-        The paths of the files written.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    now = _dt.datetime.now(_dt.UTC)
-    not_before = now - _dt.timedelta(hours=1)
-    not_after = now + _dt.timedelta(days=valid_days)
-
+def _new_ca(name: str, not_before: _dt.datetime,
+            not_after: _dt.datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     ca_key = _new_key()
     ca_subject = x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "adba tests"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{ca_name} ({fqdn})"),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
         ]
     )
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
@@ -124,12 +102,18 @@ def write_tls_files(
         .add_extension(ca_ski, critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    return ca_cert, ca_key
 
+
+def _server_certificate(ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey, fqdn: str, ip: str,
+                        not_before: _dt.datetime,
+                        not_after: _dt.datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     key = _new_key()
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, fqdn)]))
-        .issuer_name(ca_subject)
+        .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
@@ -161,7 +145,12 @@ def write_tls_files(
         )
         .sign(ca_key, hashes.SHA256())
     )
+    return cert, key
 
+
+def _write(directory: Path, ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey,
+           cert: x509.Certificate, key: rsa.RSAPrivateKey) -> TlsFiles:
+    directory.mkdir(parents=True, exist_ok=True)
     files = TlsFiles(
         ca_file=directory / "ca.pem",
         cert_file=directory / "cert.pem",
@@ -173,3 +162,49 @@ def write_tls_files(
     _write_private(files.key_file, _key_pem(key))
     _write_private(files.ca_key_file, _key_pem(ca_key))
     return files
+
+
+def write_tls_files(
+    directory: Path,
+    fqdn: str,
+    ip: str,
+    *,
+    ca_name: str = "adba test CA",
+    valid_days: int = 30,
+) -> TlsFiles:
+    """Create a CA and a server certificate for ``fqdn``/``ip`` in ``directory``.
+
+    The server certificate carries the SANs ``DNS:<fqdn>`` and ``IP:<ip>`` only, the
+    ``serverAuth`` extended key usage, and an authority key identifier, so it also passes
+    OpenSSL's strict X.509 checks.  Private keys are written with mode 0600 (Samba refuses a
+    key file that others can read).
+
+    Args:
+        directory: where to write ``ca.pem``, ``ca-key.pem``, ``cert.pem`` and ``key.pem``
+            (created if missing).
+        fqdn: the DC's DNS name, e.g. ``dc1.contoso.test``.
+        ip: the DC's IP address, e.g. ``127.0.0.9``.
+        ca_name: common name of the CA.
+        valid_days: validity of both certificates, counted from one hour ago.
+
+    Returns:
+        The paths of the files written.
+    """
+    now = _dt.datetime.now(_dt.UTC)
+    not_before = now - _dt.timedelta(hours=1)
+    not_after = now + _dt.timedelta(days=valid_days)
+    ca_cert, ca_key = _new_ca(f"{ca_name} ({fqdn})", not_before, not_after)
+    cert, key = _server_certificate(ca_cert, ca_key, fqdn, ip, not_before, not_after)
+    return _write(directory, ca_cert, ca_key, cert, key)
+
+
+def issue_server_certificate(directory: Path, fqdn: str, ip: str, ca: TlsFiles, *,
+                             valid_days: int = 30) -> TlsFiles:
+    """A server certificate for ``fqdn``/``ip`` signed by an existing harness CA (``ca``, e.g.
+    the first DC's :class:`TlsFiles`), written to ``directory`` with a copy of that CA: a second
+    DC of the same forest then validates against the same ``ca.pem`` as the first."""
+    now = _dt.datetime.now(_dt.UTC)
+    ca_cert, ca_key = _load_ca(ca.ca_file, ca.ca_key_file)
+    cert, key = _server_certificate(ca_cert, ca_key, fqdn, ip, now - _dt.timedelta(hours=1),
+                                    now + _dt.timedelta(days=valid_days))
+    return _write(directory, ca_cert, ca_key, cert, key)

@@ -31,7 +31,7 @@ from ldap3.core.exceptions import LDAPException
 from ldap3.protocol.microsoft import security_descriptor_control
 from ldap3.utils.dn import escape_rdn
 
-from .certs import write_tls_files
+from .certs import TlsFiles, issue_server_certificate, write_tls_files
 
 __all__ = [
     "FORESTPREP_ACES",
@@ -44,6 +44,7 @@ __all__ = [
     "RunningDC",
     "SambaUnavailableError",
     "SeedError",
+    "join_dc",
     "samba_available",
     "sddl_to_binary",
     "start_dc",
@@ -552,6 +553,7 @@ class RunningDC:
         self._log_handle: IO[bytes] | None = None
         self._stopped = False
         self._lock = threading.Lock()
+        self._max_runtime = 4 * 3600
 
     # -- context manager / lifecycle ----------------------------------------------------
 
@@ -603,6 +605,7 @@ class RunningDC:
             "single",
             f"--maximum-runtime={max_runtime}",
         ]
+        self._max_runtime = max_runtime
         self._proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
@@ -625,26 +628,7 @@ class RunningDC:
             if self._stopped:
                 return
             self._stopped = True
-        errors: list[str] = []
-        proc = self._proc
-        if proc is not None:
-            if proc.poll() is None:
-                # The group is ours (start_new_session) and cannot be reused while the leader
-                # is not reaped, so signalling it is safe and also reaches any helper children.
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    try:
-                        proc.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        errors.append(f"samba pid {proc.pid} did not die after SIGKILL")
-            if proc.stdin is not None:
-                with contextlib.suppress(OSError):
-                    proc.stdin.close()
+        errors = self._kill(timeout)
         if self._log_handle is not None:
             self._log_handle.close()
             self._log_handle = None
@@ -659,6 +643,51 @@ class RunningDC:
             shutil.rmtree(self.workdir, ignore_errors=True)
         if errors:
             raise HarnessError("; ".join(errors))
+
+    def _kill(self, timeout: float) -> list[str]:
+        errors: list[str] = []
+        proc = self._proc
+        if proc is None:
+            return errors
+        if proc.poll() is None:
+            # The group is ours (start_new_session) and cannot be reused while the leader
+            # is not reaped, so signalling it is safe and also reaches any helper children.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    errors.append(f"samba pid {proc.pid} did not die after SIGKILL")
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+        return errors
+
+    def stop_samba(self, timeout: float = 15.0) -> None:
+        """Stop the samba process only (a DC that went down): workdir, address and registry
+        entry stay, :meth:`start_samba` brings it back with the same database."""
+        errors = self._kill(timeout)
+        self._proc = None
+        if errors:
+            raise HarnessError("; ".join(errors))
+        deadline = time.monotonic() + 10
+        while _port_in_use(self.ip, 636) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def start_samba(self, timeout: float = 60.0) -> None:
+        """Start samba again after :meth:`stop_samba` and wait for an authenticated bind."""
+        if self.running:
+            return
+        if self._log_handle is not None:
+            self._log_handle.close()
+            self._log_handle = None
+        self._launch(self._max_runtime)
+        self._wait_ready(timeout)
 
     def log_tail(self, lines: int = _LOG_TAIL_LINES) -> str:
         """The last ``lines`` lines of the samba log (empty if there is none)."""
@@ -843,6 +872,49 @@ class RunningDC:
             what=f"samba-tool {' '.join(args[:2])}",
         )
         return proc.stdout
+
+    def samba_tool_as_admin(self, *args: str, timeout: float = 120.0) -> str:
+        """Run ``samba-tool <args>`` with Administrator's credentials (NTLM, no Kerberos; the
+        password goes through the environment, not the command line); return its stdout."""
+        tool = _which("samba-tool")
+        assert tool is not None
+        env = dict(self.env(), PASSWD=self.admin_password)
+        proc = _run(
+            [tool, *args, "-s", str(self.smb_conf), "-U",
+             f"{self.spec.netbios.upper()}\\Administrator", "--use-kerberos=off"],
+            env=env,
+            timeout=timeout,
+            what=f"samba-tool {' '.join(args[:2])}",
+        )
+        return proc.stdout
+
+    def set_inbound_replication(self, enabled: bool) -> str:
+        """Switch this DC's inbound replication off (``+DISABLE_INBOUND_REPL``) or on again, as
+        ``samba-tool drs options`` does; return samba-tool's report of the options."""
+        flag = ("-" if enabled else "+") + "DISABLE_INBOUND_REPL"
+        return self.samba_tool_as_admin("drs", "options", self.ip, f"--dsa-option={flag}")
+
+    def replicate_from(self, source: RunningDC, nc: str | None = None) -> str:
+        """Pull ``nc`` (default: the Configuration partition) from ``source`` into this DC's
+        database now (``samba-tool drs replicate --local``; automatic replication needs DNS,
+        which the harness does not run)."""
+        return self.samba_tool_as_admin(
+            "drs", "replicate", self.spec.hostname.upper(), source.ip, nc or self.config_dn,
+            "--local")
+
+    def modify_entry(self, dn: str, changes: dict[str, Any]) -> None:
+        """``ldap3`` modify as Administrator (``{"attr": [(MODIFY_REPLACE, [values])]}``)."""
+        with self._admin() as conn:
+            if not conn.modify(dn, changes):
+                raise SeedError(f"modifying {dn} failed: {_result_text(conn.result)}", dn,
+                                conn.result)
+
+    def delete_entry(self, dn: str) -> None:
+        """Delete one entry as Administrator."""
+        with self._admin() as conn:
+            if not conn.delete(dn):
+                raise SeedError(f"deleting {dn} failed: {_result_text(conn.result)}", dn,
+                                conn.result)
 
     def register_ldap_spn(self) -> None:
         """Register ``ldap/<fqdn>`` on the DC account (``--dns-backend=NONE`` leaves it out),
@@ -1118,24 +1190,7 @@ def start_dc(
         raise SambaUnavailableError(reason)
     spec.validate()
 
-    owns_workdir = workdir is None
-    if workdir is None:
-        workdir = Path(tempfile.mkdtemp(prefix=f"adba-dc-{spec.hostname}-", dir="/tmp"))
-    else:
-        workdir = workdir.resolve()
-        workdir.mkdir(parents=True, exist_ok=True)
-    if len(str(workdir)) > _MAX_WORKDIR_LEN:
-        if owns_workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
-        raise ValueError(
-            f"workdir path too long for Samba's unix sockets (> {_MAX_WORKDIR_LEN} chars): {workdir}"
-        )
-
-    for port in (88, 389, 636):
-        if _port_in_use(spec.ip, port):
-            if owns_workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
-            raise DCStartError(f"{spec.ip}:{port} is already in use (another DC on this address?)")
+    workdir, owns_workdir = _make_workdir(spec, workdir)
 
     added_ip = False
     dc: RunningDC | None = None
@@ -1176,3 +1231,97 @@ def start_dc(
             if owns_workdir and not os.environ.get(_KEEP_ENV):
                 shutil.rmtree(workdir, ignore_errors=True)
         raise
+
+
+def join_dc(
+    first: RunningDC,
+    ip: str,
+    hostname: str = "dc2",
+    workdir: Path | None = None,
+    *,
+    timeout: float = 60.0,
+    max_runtime: int = 4 * 3600,
+) -> RunningDC:
+    """Join a second DC to ``first``'s domain on ``ip`` and return it running.
+
+    ``samba-tool domain join ... DC`` (NTLM, ``--dns-backend=NONE``, about 3 s) copies every
+    partition, activation objects included; the new DC gets its own workdir (pid directory,
+    sockets, private dir), is bound to ``ip`` only, and serves LDAPS with a certificate issued
+    by ``first``'s harness CA, so ``first.ca_file`` validates both.  Replication between the
+    two is on demand only (:meth:`RunningDC.replicate_from`); ``stop()`` stops the new DC
+    (the first DC keeps its server object).
+    """
+    ok, reason = samba_available()
+    if not ok:
+        raise SambaUnavailableError(reason)
+    spec = DCSpec(ip=ip, realm=first.spec.realm, netbios=first.spec.netbios, hostname=hostname,
+                  base_schema=first.spec.base_schema, spp_containers=first.spec.spp_containers,
+                  smb_conf_options=first.spec.smb_conf_options)
+    spec.validate()
+    workdir, owns_workdir = _make_workdir(spec, workdir)
+    added_ip = False
+    dc: RunningDC | None = None
+    t0 = time.monotonic()
+    try:
+        added_ip = _ensure_loopback(ip)
+        dc = RunningDC(spec, workdir, owns_workdir=owns_workdir, added_ip=added_ip,
+                       admin_password=first.admin_password, user_password=first.user_password)
+        tool = _which("samba-tool")
+        assert tool is not None
+        realm = spec.realm.upper()
+        netbios = spec.netbios.upper()
+        proc = _run(
+            [tool, "domain", "join", spec.realm.lower(), "DC", "-U", f"{netbios}\\Administrator",
+             f"--realm={realm}", "-W", netbios, f"--server={first.ip}", f"--targetdir={workdir}",
+             "--dns-backend=NONE", f"--option=netbios name={hostname.upper()}",
+             f"--option=interfaces={ip}", "--option=bind interfaces only=yes",
+             "--use-kerberos=off"],
+            env=dict(dc.env(), PASSWD=first.admin_password), timeout=300,
+            what="samba-tool domain join", error=DCStartError)
+        (workdir / "join.log").write_text(proc.stdout + proc.stderr)
+        ca = TlsFiles(ca_file=first.ca_file, cert_file=first.ca_file, key_file=first.ca_file,
+                      ca_key_file=first.ca_file.parent / "ca-key.pem")
+        issue_server_certificate(workdir / "tls", spec.fqdn, ip, ca)
+        for sub in ("run", "run/ncalrpc", "log"):
+            (workdir / sub).mkdir(parents=True, exist_ok=True)
+        dc.smb_conf.write_text(
+            _rewrite_smb_conf(dc.smb_conf.read_text(), _smb_options(spec, workdir, workdir / "tls"))
+        )
+        dc._launch(max_runtime)
+        dc._wait_ready(timeout)
+        dc.startup_seconds = time.monotonic() - t0
+        return dc
+    except BaseException:
+        if dc is not None:
+            with contextlib.suppress(Exception):
+                dc.stop()
+        else:
+            if added_ip:
+                with contextlib.suppress(Exception):
+                    _remove_loopback(ip)
+            if owns_workdir and not os.environ.get(_KEEP_ENV):
+                shutil.rmtree(workdir, ignore_errors=True)
+        raise
+
+
+def _make_workdir(spec: DCSpec, workdir: Path | None) -> tuple[Path, bool]:
+    """The DC's workdir (a new temporary one when ``None``) and whether the harness owns it;
+    refuses a path too long for Samba's sockets and an address already serving LDAP."""
+    owns_workdir = workdir is None
+    if workdir is None:
+        workdir = Path(tempfile.mkdtemp(prefix=f"adba-dc-{spec.hostname}-", dir="/tmp"))
+    else:
+        workdir = workdir.resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+    if len(str(workdir)) > _MAX_WORKDIR_LEN:
+        if owns_workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise ValueError(
+            f"workdir path too long for Samba's unix sockets (> {_MAX_WORKDIR_LEN} chars): {workdir}"
+        )
+    for port in (88, 389, 636):
+        if _port_in_use(spec.ip, port):
+            if owns_workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
+            raise DCStartError(f"{spec.ip}:{port} is already in use (another DC on this address?)")
+    return workdir, owns_workdir
