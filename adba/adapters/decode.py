@@ -106,6 +106,7 @@ def _container(entry: RawEntry | None, state: Readability, dn: str,
         security_error=security_error,
         when_created=parse_generalized_time(entry.first_text("whenCreated")),
         when_changed=parse_generalized_time(entry.first_text("whenChanged")),
+        usn_changed=_int(entry.first_text("uSNChanged")),
     )
 
 
@@ -136,6 +137,7 @@ def decode_activation_object(entry: RawEntry) -> ActivationObject:
         confirmation_id=entry.first_text("msSPP-ConfirmationId"),
         licences=tuple(licences),
         present_attributes=frozenset(entry.names()),
+        usn_changed=_int(entry.first_text("uSNChanged")),
     )
 
 

@@ -98,6 +98,8 @@ class ActivationObject:
     confirmation_id: str | None
     licences: tuple[tuple[str, Blob], ...]
     present_attributes: frozenset[str]
+    usn_changed: int | None = None
+    """The serving DC's own update sequence number of the last change (local to that DC)."""
 
     def has(self, attribute: str) -> bool:
         """Whether the attribute was present (case-insensitive)."""
@@ -145,6 +147,8 @@ class ContainerInfo:
     when_changed: datetime | None = None
     readable: bool | None = None
     """False when the entry is visible but none of its attributes could be read; None unknown."""
+    usn_changed: int | None = None
+    """The serving DC's own update sequence number of the last change (local to that DC)."""
 
 
 @dataclass(frozen=True)

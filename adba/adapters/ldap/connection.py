@@ -149,6 +149,21 @@ def connect(options: ConnectOptions) -> tuple[ReadOnlyDirectory, SessionInfo]:
         hint)
 
 
+def connect_endpoint(endpoint: Endpoint, options: ConnectOptions,
+                     ends_at: float | None = None) -> tuple[ReadOnlyDirectory, SessionInfo]:
+    """Connect, protect and bind to this one DC, with no fallback to another (``adba
+    consistency`` reads each DC of a list). ``ends_at`` is the run's shared deadline
+    (``time.monotonic()`` value); by default ``options.deadline`` from now."""
+    if ends_at is None:
+        ends_at = time.monotonic() + options.deadline
+    try:
+        return _connect_auto(endpoint, options, ends_at)
+    except _Unreachable as exc:
+        ports = "/".join(str(p) for p in sorted(exc.ports or (endpoint.port,), reverse=True))
+        raise ConnectionFailed(str(exc), f"check the name and that TCP port {ports} is open, "
+                               f"or raise --timeout from {options.timeout:g} s") from exc
+
+
 class _Unreachable(Exception):
     """Internal: this DC did not answer; try the next one.
 

@@ -84,7 +84,7 @@ def discover_dcs(domain: str, transport: Transport, resolver: dns.resolver.Resol
         if host in ("", "."):
             continue
         port = transport.default_port if transport is Transport.LDAPS else srv_port
-        endpoints.append(Endpoint(host=host, port=port, address=_address(host, resolver)))
+        endpoints.append(Endpoint(host=host, port=port, address=address_of(host, resolver)))
     if not endpoints:
         raise DiscoveryError(f"DNS lists no usable domain controller under {name}", "pass --server")
     return endpoints
@@ -109,7 +109,8 @@ def _order(records: list[tuple[int, int, str, int]]) -> list[tuple[int, int, str
     return ordered
 
 
-def _address(host: str, resolver: dns.resolver.Resolver) -> str | None:
+def address_of(host: str, resolver: dns.resolver.Resolver) -> str | None:
+    """The first A (else AAAA) address of ``host`` through ``resolver``; None when unknown."""
     for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
         try:
             answer = resolver.resolve(host, rdtype)

@@ -39,11 +39,12 @@ ROOT_DSE_ATTRIBUTES = (
     "defaultNamingContext", "dnsHostName", "serverName", "forestFunctionality",
     "domainFunctionality", "domainControllerFunctionality", "highestCommittedUSN",
 )
-CONTAINER_ATTRIBUTES = ("objectClass", "whenCreated", "whenChanged", "nTSecurityDescriptor")
+CONTAINER_ATTRIBUTES = ("objectClass", "whenCreated", "whenChanged", "uSNChanged",
+                        "nTSecurityDescriptor")
 OBJECT_ATTRIBUTES = (
     "objectClass", "cn", "displayName", "objectGUID", "whenCreated", "whenChanged", "uSNCreated",
-    "msSPP-CSVLKSkuId", "msSPP-KMSIds", "msSPP-CSVLKPid", "msSPP-CSVLKPartialProductKey",
-    "msSPP-InstallationId", "msSPP-ConfirmationId",
+    "uSNChanged", "msSPP-CSVLKSkuId", "msSPP-KMSIds", "msSPP-CSVLKPid",
+    "msSPP-CSVLKPartialProductKey", "msSPP-InstallationId", "msSPP-ConfirmationId",
 )
 OWNER_AND_DACL = 0x05
 PAGE_SIZE = 200
