@@ -127,6 +127,19 @@ StaleDays = Annotated[int, typer.Option(
 MaxListed = Annotated[int | None, typer.Option(
     "--max-listed", envvar="ADBA_MAX_LISTED",
     help="List at most this many uncovered machines per family (default: all).")]
+DcList = Annotated[list[str] | None, typer.Option(
+    "--dc", help="A domain controller to compare, HOST or HOST:PORT; repeat for each (default: "
+                 "every DC the directory lists).")]
+Parallel = Annotated[int, typer.Option(
+    "--parallel", envvar="ADBA_PARALLEL", min=1, max=64,
+    help="Read at most this many domain controllers at once.")]
+SnapshotList = Annotated[list[Path] | None, typer.Option(
+    "--snapshot", help="Compare snapshot files taken from different DCs (repeat) instead of "
+                       "reading the DCs.")]
+AllDcs = Annotated[bool, typer.Option(
+    "--all-dcs", envvar="ADBA_ALL_DCS",
+    help="Also read every DC of the forest and report where their copies differ "
+         "(as 'adba consistency').")]
 SearchBase = Annotated[str | None, typer.Option(
     "--search-base", envvar="ADBA_SEARCH_BASE",
     help="Where to look for computers (default: the DC's domain).")]

@@ -88,6 +88,10 @@ def data_json(result: res.Result) -> dict[str, Any]:
             payload["coverage"] = coverage_json(result.coverage)
         payload["notes"] = list(result.notes)
         return payload
+    if isinstance(result, res.ConsistencyResult):
+        from adba.cli.render_consistency import consistency_json
+
+        return consistency_json(result.report, result.findings)
     if isinstance(result, res.CoverageResult):
         forest = forest_data_json(result.data, result.catalog)
         return {"verdict": forest_verdict(result.data, result.findings, result.catalog,

@@ -431,6 +431,10 @@ def render_result(console: Console, result: res.Result, exit_code: int) -> None:
         if result.coverage is not None:
             render_coverage(console, result.data, result.coverage, [], exit_code,
                             result.catalog, full=False)
+    elif isinstance(result, res.ConsistencyResult):
+        from adba.cli.render_consistency import render_consistency
+
+        render_consistency(console, result, exit_code)
     elif isinstance(result, res.CoverageResult):
         render_coverage(console, result.data, result.coverage, list(result.findings), exit_code,
                         result.catalog, full=True,

@@ -77,8 +77,11 @@ def read_password(options: LiveOptions) -> str:
                           "to be prompted")
 
 
-def connect_options(options: LiveOptions) -> ConnectOptions:
-    """Check the options and build the adapter's options (prompting for the password last)."""
+def connect_options(options: LiveOptions, *, preflight: bool = True) -> ConnectOptions:
+    """Check the options and build the adapter's options (prompting for the password last).
+
+    ``preflight=False`` leaves out the check that ``--server``'s name resolves (``adba
+    consistency --dc``: a DC whose name does not resolve is a finding, not an error)."""
     from adba.adapters.ldap.connection import ConnectOptions, check_options
     from adba.adapters.ldap.credentials import AuthMethod, Credentials
     from adba.adapters.ldap.target import Transport
@@ -112,7 +115,7 @@ def connect_options(options: LiveOptions) -> ConnectOptions:
         deadline=options.deadline,
     )
     check_options(pre)
-    if options.server:
+    if options.server and preflight:
         from adba.adapters.ldap.preflight import check_server_resolves
 
         check_server_resolves(options.server, transport)  # before any prompt

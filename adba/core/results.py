@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from adba.core.catalog import Catalog, Entry
 from adba.core.client import ClientReport
+from adba.core.consistency import ConsistencyReport
 from adba.core.coverage import CoverageReport
 from adba.core.diagnose import ProductDiagnosis
 from adba.core.findings import Finding, RuleText
@@ -33,6 +34,20 @@ class ScanResult:
     coverage: CoverageReport | None = None
     notes: tuple[str, ...] = ()
     command: str = "scan"
+    outcome: Outcome = "complete"
+    consistency: ConsistencyReport | None = None
+    """With ``--all-dcs``: every DC's copy compared (its findings are in ``findings``)."""
+
+
+@dataclass(frozen=True)
+class ConsistencyResult:
+    """``adba consistency``: each DC's copy of the ADBA configuration, compared
+    (``ADBA-REPL-*`` findings)."""
+
+    report: ConsistencyReport
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()
+    command: str = "consistency"
     outcome: Outcome = "complete"
 
 
@@ -170,5 +185,5 @@ class WrittenFile(_Lookup):
     command: str = "snapshot"
 
 
-Result = (ScanResult | CoverageResult | DiagnoseResult | CatalogListResult | CatalogExplainResult
-          | ExplainResult | RulesResult | WrittenFile)
+Result = (ScanResult | ConsistencyResult | CoverageResult | DiagnoseResult | CatalogListResult
+          | CatalogExplainResult | ExplainResult | RulesResult | WrittenFile)

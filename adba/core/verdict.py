@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from adba.core.catalog import Catalog
+from adba.core.consistency import ConsistencyReport
 from adba.core.coverage import CoverageReport, counts_for_coverage
 from adba.core.findings import Finding, Severity
 from adba.core.models import ForestData
@@ -92,3 +93,30 @@ def diagnose_result_verdict(result: DiagnoseResult) -> str:
     activated = sum(1 for d in products if d.state == "licensed")
     return diagnose_verdict(len(products), activated, machines, len(result.unreadable),
                             result.findings)
+
+
+def consistency_verdict(report: ConsistencyReport, findings: Iterable[Rated]) -> str:
+    """E.g. ``All 2 domain controllers serve the same 3 activation objects and container;
+    no findings`` or ``The domain controllers disagree on 2 of 4 activation objects; 1 of 3
+    DCs could not be read; 3 high findings``."""
+    tail = severity_counts(findings)
+    total = len(report.copies)
+    read = len(report.readable)
+    lost = f"; {total - read} of {total} DC(s) could not be read" if read < total else ""
+    objects = len(report.objects)
+    differing = sum(1 for c in report.objects if not c.consistent)
+    containers = [c for c in report.containers if not c.consistent]
+    if read < 2:
+        return (f"Nothing to compare: {read} of {total} domain controller(s) could be read, "
+                f"serving {objects} activation object(s){lost}; {tail}")
+    if not differing and not containers:
+        who = f"All {read} domain controllers" if read == total else \
+            f"The {read} domain controllers that were read"
+        return (f"{who} serve the same {objects} activation object(s) and container "
+                f"permissions{lost}; {tail}")
+    parts = []
+    if differing:
+        parts.append(f"{differing} of {objects} activation object(s)")
+    if containers:
+        parts.append("the container" + ("s" if len(containers) > 1 else ""))
+    return f"The domain controllers disagree on {' and '.join(parts)}{lost}; {tail}"

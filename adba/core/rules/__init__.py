@@ -31,6 +31,7 @@ def all_rules() -> tuple[tuple[Rule, ...], tuple[RuleText, ...]]:
     from adba.core.rules import (
         acl,
         catalog,
+        consistency,
         container,
         coverage,
         duplicates,
@@ -42,7 +43,7 @@ def all_rules() -> tuple[tuple[Rule, ...], tuple[RuleText, ...]]:
     )
 
     modules = (schema, container, acl, objects, pid, phone, duplicates, forgery, catalog, coverage,
-               diagnose)
+               diagnose, consistency)
     functions: list[Rule] = []
     texts: list[RuleText] = []
     for module in modules:
