@@ -19,6 +19,8 @@ from adba.core.consistency import ConsistencyReport, DcCopy, DomainController, c
 from adba.core.results import ConsistencyResult
 from adba.errors import ConnectionFailed, UsageError
 
+ONE_DC = "only one domain controller was read: there is nothing to compare it with"
+
 
 def check_consistency(*, live: LiveOptions, dcs: Sequence[str], snapshots: Sequence[Path],
                       workers: int, progress: Callable[[str], None]) -> ConsistencyResult:
@@ -31,7 +33,8 @@ def check_consistency(*, live: LiveOptions, dcs: Sequence[str], snapshots: Seque
         if dcs or live.server or live.domain:
             raise UsageError("--snapshot compares files; --dc/--server/--domain would be ignored",
                              "drop one of them")
-        report = compare(_snapshot_copies(snapshots))
+        copies = _snapshot_copies(snapshots)
+        report = compare(copies, notes=[ONE_DC] if len(copies) == 1 else [])
     else:
         report = read_forest_dcs(live, dcs, workers, progress)
     findings = tuple(consistency_findings(report))
@@ -118,7 +121,7 @@ def read_forest_dcs(live: LiveOptions, dc_texts: Sequence[str], workers: int,
             "check the names, the network and the credentials (adba scan --server DC shows "
             "one DC's error in full)")
     if len(copies) == 1:
-        notes.append("only one domain controller was found: there is nothing to compare it with")
+        notes.append(ONE_DC)
     return compare(copies, dns_checked=dns_checked, dns_only=dns_only, notes=notes)
 
 
@@ -154,7 +157,7 @@ def _discover(live: LiveOptions, options: Any, progress: Callable[[str], None]
         dcs.append(dc)
     notes: list[str] = []
     if not bound:  # the directory does not list the DC we are bound to: compare it anyway
-        seed = DomainController(name=endpoint.host, port=endpoint.port, origin="--server")
+        seed = DomainController(name=endpoint.host, port=endpoint.port, origin="seed")
         dcs.insert(0, seed)
         bound[seed.name] = (directory, session)
         notes.append(f"{endpoint.host} is not among the nTDSDSA objects of the directory it "

@@ -92,7 +92,8 @@ def entries_table(report: ConsistencyReport) -> Table | None:
     for copy in readable:
         table.add_column(escape(copy.dc.name), overflow="fold")
     for comp in (*report.containers, *report.objects):
-        state = "same" if comp.consistent else "[bold red]DIFFERS[/bold red]"
+        state = "same" if comp.consistent else "[bold red]MISSING[/bold red]" \
+            if comp.missing_on else "[bold red]DIFFERS[/bold red]"
         majority = _majority(comp)
         table.add_row(escape(comp.label), state,
                       *[_cell(c, comp, majority) for c in comp.copies])

@@ -36,8 +36,8 @@ class DomainController:
     rodc: bool | None = None
     """True for a read-only DC (``nTDSDSARO``), None when the source does not say."""
     origin: str = "directory"
-    """``directory`` (an nTDSDSA object), ``--dc``, ``dns`` (an SRV record only) or
-    ``snapshot``."""
+    """``directory`` (an nTDSDSA object), ``--dc``, ``seed`` (the DC ``--server`` or
+    ``--domain`` reached, when the directory it serves does not list it) or ``snapshot``."""
     ntds_dn: str | None = None
     in_dns: bool | None = None
     """Listed in the domain's ``_ldap._tcp.dc._msdcs`` SRV records; None when not checked."""

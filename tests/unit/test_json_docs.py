@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,9 +43,26 @@ def _doc(*args: str) -> dict[str, Any]:
     return json.loads(run.stdout)
 
 
+@cache
+def _second_dc_snapshot() -> str:
+    """The sample forest as a second DC that lags: one object missing, one changed."""
+    import tempfile
+
+    doc = json.loads((REPO / "adba" / "data" / "sample-forest.json").read_text(encoding="utf-8"))
+    doc["source"]["server"] = "dc2.contoso.test"
+    del doc["children"][1]
+    doc["children"][0]["attributes"]["displayName"] = ["changed on one DC only"]
+    path = Path(tempfile.mkdtemp(prefix="adba-json-docs-")) / "dc2.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
 def actual(name: str) -> set[str]:
     """The fields the commands print for each documented object."""
     scan = _doc("scan", "--demo", "--coverage")
+    consistency = _doc("consistency", "--snapshot", str(REPO / "adba" / "data" /
+                                                       "sample-forest.json"),
+                       "--snapshot", _second_dc_snapshot())["data"]
     diagnose = _doc("diagnose", "fixtures/clients", "--demo")
     objects: dict[str, Any] = {
         "envelope": scan,
@@ -63,13 +81,19 @@ def actual(name: str) -> set[str]:
         "catalog-explain": _doc("catalog", "explain",
                                 "661f7658-7035-4b4c-9f35-010682943ec2")["data"],
         "rules": _doc("rules", "list")["data"],
+        "consistency": consistency,
+        "consistency-dc": consistency["dcs"][0],
+        "consistency-served": consistency["dcs"][0]["serves"][0],
+        "consistency-comparison": consistency["objects"][0],
+        "consistency-copy": consistency["objects"][0]["copies"][0],
     }
     return set(objects[name])
 
 
 MARKERS = ["envelope", "error", "finding", "scan", "object", "coverage", "coverage-command",
            "diagnose", "report", "product", "explain", "explain-code", "catalog",
-           "catalog-explain", "rules"]
+           "catalog-explain", "rules", "consistency", "consistency-dc", "consistency-served",
+           "consistency-comparison", "consistency-copy"]
 
 
 def test_every_table_is_checked() -> None:

@@ -51,10 +51,19 @@ def _rdn_value(component: tuple[str, str, str]) -> str:
     return component[1].replace("\\,", ",").replace("\\\\", "\\")
 
 
+def _parse(dn: str) -> list[tuple[str, str, str]]:
+    """The DN's components; none for a DN that does not parse (a hostile or broken server)."""
+    try:
+        return list(parse_dn(dn, escape=False, strip=True))
+    except (LDAPException, ValueError, IndexError):
+        return []
+
+
 def _parent(dn: str) -> tuple[str, str | None]:
-    """The DN of the server object above an nTDSDSA object, and the site's name."""
-    parts = parse_dn(dn, escape=False, strip=True)
-    server = dn.split(",", 1)[1] if "," in dn else ""
+    """The DN of the server object above an nTDSDSA object, and the site's name
+    (``CN=NTDS Settings,CN=<server>,CN=Servers,CN=<site>,CN=Sites,...``)."""
+    parts = _parse(dn)
+    server = dn.split(",", 1)[1] if "," in dn and parts else ""
     site = _rdn_value(parts[3]) if len(parts) > 3 else None
     return server.strip(), site
 
@@ -84,8 +93,7 @@ def domain_of(server_reference: str | None, host: str) -> str:
     """The DNS domain a DC belongs to: from its computer account's DN (``DC=`` parts of the
     server object's ``serverReference``), else the host name without its first label."""
     if server_reference:
-        labels = [v for a, v, _s in parse_dn(server_reference, escape=False, strip=True)
-                  if a.upper() == "DC"]
+        labels = [v for a, v, _s in _parse(server_reference) if a.upper() == "DC"]
         if labels:
             return ".".join(labels).lower()
     return host.split(".", 1)[1].lower() if "." in host else host.lower()
@@ -103,7 +111,7 @@ def directory_dcs(directory: ReadOnlyDirectory, config_nc: str) -> list[tuple[Do
                                   NTDS_ATTRIBUTES, page_size=500, max_pages=MAX_DCS // 500):
         server_dn, site = _parent(entry.dn)
         server = directory.read(server_dn, SERVER_ATTRIBUTES) if server_dn else None
-        parts = parse_dn(server_dn, escape=False, strip=True) if server_dn else []
+        parts = _parse(server_dn) if server_dn else []
         name = (_first(server, "dNSHostName") or (_rdn_value(parts[0]) if parts else entry.dn))
         dc = DomainController(name=name.lower().rstrip("."), site=site, rodc=_is_rodc(entry),
                               origin="directory", ntds_dn=entry.dn,
