@@ -95,7 +95,7 @@ class DCPair:
 
 @pytest.fixture(scope="session")
 def dc_pair() -> Iterator[DCPair]:
-    """A forest of its own with two DCs (127.0.0.21 and 127.0.0.22), started only for the
+    """A forest of its own with two DCs (127.0.0.41 and 127.0.0.42), started only for the
     tests that ask for it (per-DC consistency)."""
     for first in _start(seeds.REPL):
         second = join_dc(first, seeds.REPL_SECOND_IP, seeds.REPL_SECOND_HOST)

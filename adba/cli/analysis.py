@@ -48,6 +48,42 @@ def analyse_forest(*, snapshot: Path | None, ldif: Path | None, demo: bool, live
                       notes=source_notes(data))
 
 
+def analyse_all_dcs(*, snapshot: Path | None, ldif: Path | None, demo: bool, live: Any,
+                    product_db: Path | None, coverage: bool, workers: int,
+                    progress: Progress) -> ScanResult:
+    """``adba scan --all-dcs``: read every DC of the forest once (credentials asked once), judge
+    the copy of the DC ``--server``/``--domain`` reached with every rule, and add the
+    consistency findings of all copies."""
+    from dataclasses import replace
+
+    from adba.adapters.catalog_file import load_catalog
+    from adba.cli.consistency_run import read_forest_dcs
+    from adba.core.rules import RuleContext, run_rules
+    from adba.core.rules.consistency import consistency_findings
+    from adba.errors import UsageError
+
+    if snapshot is not None or ldif is not None or demo:
+        raise UsageError("--all-dcs reads every domain controller; a file source has one copy",
+                         "give --server DC or --domain DOMAIN (or compare snapshots with "
+                         "'adba consistency --snapshot A --snapshot B')")
+    if coverage:
+        raise UsageError("--coverage and --all-dcs cannot be combined",
+                         "run 'adba scan --coverage' and 'adba consistency' separately")
+    catalog = load_catalog(product_db)
+    status_ctx, report_progress = progress
+    with status_ctx:
+        report = read_forest_dcs(live, [], workers, report_progress)
+    seed = report.seed_copy()
+    assert seed is not None and seed.data is not None  # read_forest_dcs: at least one was read
+    data = seed.data
+    findings = run_rules(data, RuleContext(today=datetime.now(UTC).date(), catalog=catalog))
+    findings = sorted([*findings, *consistency_findings(report)], key=lambda f: f.sort_key())
+    notes = (*source_notes(data), f"the forest was judged on {seed.dc.label}'s copy; "
+             f"{len(report.copies)} DC(s) were compared", *report.notes)
+    return replace(ScanResult(data=data, catalog=catalog, findings=tuple(findings),
+                              notes=notes), consistency=report)
+
+
 def source_notes(data: Any) -> tuple[str, ...]:
     """Caveats of the forest source that the text report must show."""
     from adba.core.models import SourceKind

@@ -122,7 +122,8 @@ def read_forest_dcs(live: LiveOptions, dc_texts: Sequence[str], workers: int,
             "one DC's error in full)")
     if len(copies) == 1:
         notes.append(ONE_DC)
-    return compare(copies, dns_checked=dns_checked, dns_only=dns_only, notes=notes)
+    return compare(copies, dns_checked=dns_checked, dns_only=dns_only, notes=notes,
+                   seed=next(iter(bound), None))
 
 
 def _discover(live: LiveOptions, options: Any, progress: Callable[[str], None]

@@ -121,6 +121,16 @@ def render_consistency(console: Console, result: ConsistencyResult, exit_code: i
     console.print(summary_line(result, exit_code))
 
 
+def render_copies(console: Console, report: ConsistencyReport, findings: list[Finding]) -> None:
+    """The per-DC part of ``adba scan --all-dcs`` (its findings are among the scan's)."""
+    console.print()
+    console.print(Text(consistency_verdict(report, findings), style="bold"), soft_wrap=True)
+    console.print(dcs_table(report))
+    table = entries_table(report)
+    if table is not None:
+        console.print(table)
+
+
 def summary_line(result: ConsistencyResult, exit_code: int) -> Text:
     """``2 DC(s) read of 2, 3 activation object(s), 1 finding(s) (1 high); exit code 2``."""
     report = result.report

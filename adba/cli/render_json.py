@@ -86,6 +86,12 @@ def data_json(result: res.Result) -> dict[str, Any]:
                    **forest_data_json(result.data, result.catalog)}
         if result.coverage is not None:
             payload["coverage"] = coverage_json(result.coverage)
+        if result.consistency is not None:
+            from adba.cli.render_consistency import consistency_json
+
+            payload["consistency"] = consistency_json(
+                result.consistency, tuple(f for f in result.findings
+                                          if f.rule_id.startswith("ADBA-REPL-")))
         payload["notes"] = list(result.notes)
         return payload
     if isinstance(result, res.ConsistencyResult):

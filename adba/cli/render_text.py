@@ -431,6 +431,11 @@ def render_result(console: Console, result: res.Result, exit_code: int) -> None:
         if result.coverage is not None:
             render_coverage(console, result.data, result.coverage, [], exit_code,
                             result.catalog, full=False)
+        if result.consistency is not None:
+            from adba.cli.render_consistency import render_copies
+
+            render_copies(console, result.consistency, [
+                f for f in result.findings if f.rule_id.startswith("ADBA-REPL-")])
     elif isinstance(result, res.ConsistencyResult):
         from adba.cli.render_consistency import render_consistency
 

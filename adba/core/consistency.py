@@ -144,6 +144,16 @@ class ConsistencyReport:
     dns_only: tuple[str, ...] = ()
     """SRV record targets that no nTDSDSA object names (stale records)."""
     notes: tuple[str, ...] = field(default=())
+    seed: str | None = None
+    """The DC the list was read from (``--server``/``--domain``), when there was one."""
+
+    def seed_copy(self) -> DcCopy | None:
+        """The seed DC's copy when it was read, else the first copy read."""
+        readable = self.readable
+        for copy in readable:
+            if copy.dc.name == self.seed:
+                return copy
+        return readable[0] if readable else None
 
     @property
     def readable(self) -> tuple[DcCopy, ...]:
@@ -235,7 +245,8 @@ def _comparison(dn: str, label: str, kind: str, copies: Sequence[Copy]) -> Compa
 
 
 def compare(copies: Iterable[DcCopy], *, dns_checked: bool = False,
-            dns_only: Sequence[str] = (), notes: Sequence[str] = ()) -> ConsistencyReport:
+            dns_only: Sequence[str] = (), notes: Sequence[str] = (),
+            seed: str | None = None) -> ConsistencyReport:
     """Compare what each readable DC served.
 
     Objects are matched by DN (case-insensitive); an object deleted and re-created under the
@@ -268,4 +279,4 @@ def compare(copies: Iterable[DcCopy], *, dns_checked: bool = False,
                                       [_container_copy(name, info) for name, info in found]))
     return ConsistencyReport(copies=copies, objects=tuple(objects),
                              containers=tuple(containers), dns_checked=dns_checked,
-                             dns_only=tuple(dns_only), notes=tuple(notes))
+                             dns_only=tuple(dns_only), notes=tuple(notes), seed=seed)

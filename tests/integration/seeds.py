@@ -178,7 +178,7 @@ MISSING = DCSpec(ip="127.0.0.14", realm="EMPTY.TEST", netbios="EMPTY", spp_conta
 # The two-DC lab of the per-DC consistency tests: its own forest, so that replication
 # experiments never touch the DCs the other tests share. DC2 is joined by the fixture.
 REPL_OBJECTS = (MAIN_OBJECTS[0], MAIN_OBJECTS[1], MAIN_OBJECTS[6])
-REPL = DCSpec(ip="127.0.0.21", realm="REPL.TEST", netbios="REPL", hostname="dc21",
+REPL = DCSpec(ip="127.0.0.41", realm="REPL.TEST", netbios="REPL", hostname="dc21",
               objects=REPL_OBJECTS)
-REPL_SECOND_IP = "127.0.0.22"
+REPL_SECOND_IP = "127.0.0.42"
 REPL_SECOND_HOST = "dc22"

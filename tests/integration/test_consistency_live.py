@@ -1,4 +1,4 @@
-"""``adba consistency`` against the real two-DC lab (``dc_pair``: REPL.TEST, 127.0.0.21/22).
+"""``adba consistency`` against the real two-DC lab (``dc_pair``: REPL.TEST, 127.0.0.41/42).
 
 Replication between the two DCs runs only when a test asks for it (no DNS for Samba to find
 its partner), so a change on the first DC stays there until ``resync()``. Every test that
@@ -213,3 +213,32 @@ def test_a_stopped_dc_is_named_unreachable_and_the_rest_is_compared(pair: DCPair
     assert doc["data"]["verdict"].startswith(
         "The 2 domain controllers that were read serve the same")
     assert "1 of 3 DC(s) could not be read" in doc["data"]["verdict"]
+
+
+def test_scan_all_dcs_judges_the_forest_and_compares_every_dc(pair: DCPair,
+                                                              lab_dns: DnsServer) -> None:
+    single = run_adba("scan", "--server", pair.first.ip, "--user", pair.first.user_upn,
+                      "--ca-file", str(pair.first.ca_file), "--format", "json",
+                      password=pair.first.user_password)
+    plain = json.loads(single.stdout)
+    pair.second.set_inbound_replication(False)
+    run = run_adba("scan", "--all-dcs", "--server", pair.first.ip, "--dns-server",
+                   lab_dns.address, "--user", pair.first.user_upn, "--ca-file",
+                   str(pair.first.ca_file), "--format", "json", password=pair.first.user_password)
+    assert run.code == single.code == 2, run.stderr
+    doc = json.loads(run.stdout)
+    rules = sorted((f["rule_id"], f["subject"]) for f in doc["findings"])
+    expected = sorted([*((f["rule_id"], f["subject"]) for f in plain["findings"]),
+                       ("ADBA-REPL-005", DC2)])
+    assert rules == expected
+    assert doc["data"]["source"]["server"] == pair.first.ip
+    assert [o["dn"] for o in doc["data"]["objects"]] == [o["dn"] for o in plain["data"]["objects"]]
+    consistency = doc["data"]["consistency"]
+    assert sorted(d["name"] for d in consistency["dcs"]) == [DC1, DC2]
+    assert consistency["consistent"] is True
+    text = run_adba("scan", "--all-dcs", "--server", pair.first.ip, "--dns-server",
+                    lab_dns.address, "--user", pair.first.user_upn, "--ca-file",
+                    str(pair.first.ca_file), password=pair.first.user_password)
+    assert text.stdout.startswith("ADBA works for")
+    assert "Domain controllers (2)" in text.stdout
+    assert "Inbound replication is switched off on dc22.repl.test" in text.stdout

@@ -106,8 +106,8 @@ def _new_ca(name: str, not_before: _dt.datetime,
 
 
 def _server_certificate(ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey, fqdn: str, ip: str,
-                        not_before: _dt.datetime,
-                        not_after: _dt.datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+                        not_before: _dt.datetime, not_after: _dt.datetime,
+                        aliases: tuple[str, ...] = ()) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     key = _new_key()
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     cert = (
@@ -119,7 +119,8 @@ def _server_certificate(ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey, fq
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(fqdn), x509.IPAddress(ipaddress.ip_address(ip))]),
+            x509.SubjectAlternativeName([x509.DNSName(fqdn), *map(x509.DNSName, aliases),
+                                         x509.IPAddress(ipaddress.ip_address(ip))]),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -171,6 +172,7 @@ def write_tls_files(
     *,
     ca_name: str = "adba test CA",
     valid_days: int = 30,
+    aliases: tuple[str, ...] = (),
 ) -> TlsFiles:
     """Create a CA and a server certificate for ``fqdn``/``ip`` in ``directory``.
 
@@ -186,6 +188,7 @@ def write_tls_files(
         ip: the DC's IP address, e.g. ``127.0.0.9``.
         ca_name: common name of the CA.
         valid_days: validity of both certificates, counted from one hour ago.
+        aliases: more DNS names for the server certificate (none by default).
 
     Returns:
         The paths of the files written.
@@ -194,17 +197,17 @@ def write_tls_files(
     not_before = now - _dt.timedelta(hours=1)
     not_after = now + _dt.timedelta(days=valid_days)
     ca_cert, ca_key = _new_ca(f"{ca_name} ({fqdn})", not_before, not_after)
-    cert, key = _server_certificate(ca_cert, ca_key, fqdn, ip, not_before, not_after)
+    cert, key = _server_certificate(ca_cert, ca_key, fqdn, ip, not_before, not_after, aliases)
     return _write(directory, ca_cert, ca_key, cert, key)
 
 
 def issue_server_certificate(directory: Path, fqdn: str, ip: str, ca: TlsFiles, *,
-                             valid_days: int = 30) -> TlsFiles:
+                             valid_days: int = 30, aliases: tuple[str, ...] = ()) -> TlsFiles:
     """A server certificate for ``fqdn``/``ip`` signed by an existing harness CA (``ca``, e.g.
     the first DC's :class:`TlsFiles`), written to ``directory`` with a copy of that CA: a second
     DC of the same forest then validates against the same ``ca.pem`` as the first."""
     now = _dt.datetime.now(_dt.UTC)
     ca_cert, ca_key = _load_ca(ca.ca_file, ca.ca_key_file)
     cert, key = _server_certificate(ca_cert, ca_key, fqdn, ip, now - _dt.timedelta(hours=1),
-                                    now + _dt.timedelta(days=valid_days))
+                                    now + _dt.timedelta(days=valid_days), aliases)
     return _write(directory, ca_cert, ca_key, cert, key)

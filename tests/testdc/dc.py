@@ -126,6 +126,12 @@ class DCSpec:
     smb_conf_options: tuple[tuple[str, str], ...] = ()
     """Extra ``[global]`` settings, e.g. ``(("ldap server require strong auth",
     "allow_sasl_over_tls"),)``; they override the harness's own."""
+    tls_aliases: tuple[str, ...] = ()
+    """More DNS names for the DC's certificate (e.g. for a benchmark that lists the same DC
+    under several names); none by default, so any other name fails validation."""
+    process_model: str = "single"
+    """Samba's ``-M`` process model: ``single`` (one process serves every client, the
+    default) or ``standard`` (one process per connection, like a DC under load)."""
     windows_default_sd: bool = True
     """Repair the msSPP classes' ``defaultSecurityDescriptor`` in the schema before the DC
     starts.  Samba 4.17 ships it as ``O:BAG:BAD: (A;;...;;;DA)(A;;RPLCLORC;;;AU)`` (a space
@@ -166,6 +172,9 @@ class DCSpec:
             raise ValueError(
                 f"DCSpec.hostname must be a short NetBIOS-compatible name, not {self.hostname!r}"
             )
+        if self.process_model not in ("single", "standard", "prefork"):
+            raise ValueError(f"DCSpec.process_model must be single, standard or prefork, not "
+                             f"{self.process_model!r}")
         if "." not in self.realm:
             raise ValueError(f"DCSpec.realm must be a dotted DNS name, not {self.realm!r}")
         if not self.creates_ao_container and (self.objects or self.extra_container_aces):
@@ -602,7 +611,7 @@ class RunningDC:
             "-i",
             "--debug-stdout",
             "-M",
-            "single",
+            self.spec.process_model,
             f"--maximum-runtime={max_runtime}",
         ]
         self._max_runtime = max_runtime
@@ -1208,7 +1217,7 @@ def start_dc(
         _provision(spec, workdir, dc.admin_password, env)
         if spec.windows_default_sd and spec.has_spp_schema:
             _fix_spp_default_sd(spec, workdir, env)
-        tls = write_tls_files(workdir / "tls", spec.fqdn, spec.ip)
+        tls = write_tls_files(workdir / "tls", spec.fqdn, spec.ip, aliases=spec.tls_aliases)
         assert tls.ca_file == dc.ca_file
         for sub in ("run", "run/ncalrpc", "log"):
             (workdir / sub).mkdir(parents=True, exist_ok=True)
@@ -1239,6 +1248,7 @@ def join_dc(
     hostname: str = "dc2",
     workdir: Path | None = None,
     *,
+    tls_aliases: tuple[str, ...] = (),
     timeout: float = 60.0,
     max_runtime: int = 4 * 3600,
 ) -> RunningDC:
@@ -1256,7 +1266,8 @@ def join_dc(
         raise SambaUnavailableError(reason)
     spec = DCSpec(ip=ip, realm=first.spec.realm, netbios=first.spec.netbios, hostname=hostname,
                   base_schema=first.spec.base_schema, spp_containers=first.spec.spp_containers,
-                  smb_conf_options=first.spec.smb_conf_options)
+                  smb_conf_options=first.spec.smb_conf_options, tls_aliases=tls_aliases,
+                  process_model=first.spec.process_model)
     spec.validate()
     workdir, owns_workdir = _make_workdir(spec, workdir)
     added_ip = False
@@ -1281,7 +1292,7 @@ def join_dc(
         (workdir / "join.log").write_text(proc.stdout + proc.stderr)
         ca = TlsFiles(ca_file=first.ca_file, cert_file=first.ca_file, key_file=first.ca_file,
                       ca_key_file=first.ca_file.parent / "ca-key.pem")
-        issue_server_certificate(workdir / "tls", spec.fqdn, ip, ca)
+        issue_server_certificate(workdir / "tls", spec.fqdn, ip, ca, aliases=tls_aliases)
         for sub in ("run", "run/ncalrpc", "log"):
             (workdir / sub).mkdir(parents=True, exist_ok=True)
         dc.smb_conf.write_text(
