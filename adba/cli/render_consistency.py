@@ -34,6 +34,8 @@ def _replication(copy: DcCopy) -> str:
     inbound, outbound = copy.inbound_disabled, copy.outbound_disabled
     if inbound is None and outbound is None:
         return "—"
+    if copy.dc.rodc:
+        outbound = False  # a read-only DC never replicates outbound
     off = [name for name, flag in (("inbound", inbound), ("outbound", outbound)) if flag]
     return "[bold red]" + " and ".join(off) + " OFF[/bold red]" if off else "on"
 

@@ -108,7 +108,7 @@ def consistency_verdict(report: ConsistencyReport, findings: Iterable[Rated]) ->
     containers = [c for c in report.containers if not c.consistent]
     if read < 2:
         return (f"Nothing to compare: {read} of {total} domain controller(s) could be read, "
-                f"serving {objects} activation object(s){lost}; {tail}")
+                f"serving {objects} activation object(s); {tail}")
     if not differing and not containers:
         who = f"All {read} domain controllers" if read == total else \
             f"The {read} domain controllers that were read"

@@ -17,12 +17,14 @@ import pytest
 from tests.conftest import DCPair, run_adba
 from tests.integration import seeds
 from tests.support.dns_server import DnsServer
-from tests.testdc import ActivationObjectSeed
+from tests.testdc import ActivationObjectSeed, join_dc
 
 pytestmark = pytest.mark.dc
 
 DC1 = "dc21.repl.test"
 DC2 = "dc22.repl.test"
+RODC = "dc23.repl.test"
+RODC_IP = "127.0.0.43"
 
 
 def _args(pair: DCPair, *extra: str) -> list[str]:
@@ -242,3 +244,31 @@ def test_scan_all_dcs_judges_the_forest_and_compares_every_dc(pair: DCPair,
     assert text.stdout.startswith("ADBA works for")
     assert "Domain controllers (2)" in text.stdout
     assert "Inbound replication is switched off on dc22.repl.test" in text.stdout
+
+
+def test_a_read_only_dc_is_found_and_recognised(pair: DCPair, lab_dns: DnsServer) -> None:
+    """Last in the file: a third DC joins as an RODC, and leaves the forest afterwards."""
+    first = pair.first
+    rodc = join_dc(first, RODC_IP, "dc23", role="RODC")
+    records = {
+        "_ldap._tcp.dc._msdcs.repl.test": [("SRV", f"0 100 389 {name}.")
+                                           for name in (DC1, DC2, RODC)],
+        DC1: [("A", first.ip)], DC2: [("A", pair.second.ip)], RODC: [("A", rodc.ip)],
+    }
+    try:
+        with DnsServer(records) as dns_server:
+            code, doc, stderr = _json(pair, "--server", first.ip, "--dns-server",
+                                      dns_server.address)
+            text = run_adba(*_args(pair, "--server", first.ip, "--dns-server",
+                                   dns_server.address), password=first.user_password)
+    finally:
+        rodc.stop()
+        first.samba_tool("domain", "demote", "--remove-other-dead-server=DC23", "-H",
+                         str(first.sam_ldb))
+    assert code == 0, (stderr, doc["findings"])  # its DISABLE_OUTBOUND_REPL is by design
+    dcs = {d["name"]: d for d in doc["data"]["dcs"]}
+    assert sorted(dcs) == [DC1, DC2, RODC]
+    assert (dcs[RODC]["rodc"], dcs[DC1]["rodc"], dcs[DC2]["rodc"]) == (True, False, False)
+    assert dcs[RODC]["state"] == "read" and dcs[RODC]["outbound_replication"] == "disabled"
+    assert _served_cns(doc, RODC) == _served_cns(doc, DC1)
+    assert "RODC" in next(line for line in text.stdout.splitlines() if RODC in line)

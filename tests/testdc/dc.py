@@ -563,6 +563,7 @@ class RunningDC:
         self._stopped = False
         self._lock = threading.Lock()
         self._max_runtime = 4 * 3600
+        self.read_only = False
 
     # -- context manager / lifecycle ----------------------------------------------------
 
@@ -792,9 +793,10 @@ class RunningDC:
                     f"({self.host} on {self.ip}); log tail:\n{self.log_tail()}"
                 )
             try:
+                # A read-only DC holds only the passwords replicated to it: the reader's.
                 conn = self.connect(
-                    self.admin_upn,
-                    self.admin_password,
+                    self.user_upn if self.read_only else self.admin_upn,
+                    self.user_password if self.read_only else self.admin_password,
                     get_info=ldap3.NONE,
                     receive_timeout=5,
                 )
@@ -1248,13 +1250,15 @@ def join_dc(
     hostname: str = "dc2",
     workdir: Path | None = None,
     *,
+    role: str = "DC",
     tls_aliases: tuple[str, ...] = (),
     timeout: float = 60.0,
     max_runtime: int = 4 * 3600,
 ) -> RunningDC:
     """Join a second DC to ``first``'s domain on ``ip`` and return it running.
 
-    ``samba-tool domain join ... DC`` (NTLM, ``--dns-backend=NONE``, about 3 s) copies every
+    ``samba-tool domain join ... DC`` (NTLM, ``--dns-backend=NONE``, about 3 s; ``role="RODC"``
+    joins a read-only DC) copies every
     partition, activation objects included; the new DC gets its own workdir (pid directory,
     sockets, private dir), is bound to ``ip`` only, and serves LDAPS with a certificate issued
     by ``first``'s harness CA, so ``first.ca_file`` validates both.  Replication between the
@@ -1264,6 +1268,8 @@ def join_dc(
     ok, reason = samba_available()
     if not ok:
         raise SambaUnavailableError(reason)
+    if role not in ("DC", "RODC"):
+        raise ValueError(f"join_dc role must be DC or RODC, not {role!r}")
     spec = DCSpec(ip=ip, realm=first.spec.realm, netbios=first.spec.netbios, hostname=hostname,
                   base_schema=first.spec.base_schema, spp_containers=first.spec.spp_containers,
                   smb_conf_options=first.spec.smb_conf_options, tls_aliases=tls_aliases,
@@ -1282,7 +1288,7 @@ def join_dc(
         realm = spec.realm.upper()
         netbios = spec.netbios.upper()
         proc = _run(
-            [tool, "domain", "join", spec.realm.lower(), "DC", "-U", f"{netbios}\\Administrator",
+            [tool, "domain", "join", spec.realm.lower(), role, "-U", f"{netbios}\\Administrator",
              f"--realm={realm}", "-W", netbios, f"--server={first.ip}", f"--targetdir={workdir}",
              "--dns-backend=NONE", f"--option=netbios name={hostname.upper()}",
              f"--option=interfaces={ip}", "--option=bind interfaces only=yes",
@@ -1290,6 +1296,13 @@ def join_dc(
             env=dict(dc.env(), PASSWD=first.admin_password), timeout=300,
             what="samba-tool domain join", error=DCStartError)
         (workdir / "join.log").write_text(proc.stdout + proc.stderr)
+        if role == "RODC":
+            # An RODC authenticates only accounts whose secrets it holds: allow the reader's
+            # to be cached and preload them (into the offline database), as an admin would.
+            dc.read_only = True
+            first.samba_tool("group", "addmembers", "Allowed RODC Password Replication Group",
+                             "reader", "-H", str(first.sam_ldb))
+            dc.samba_tool_as_admin("rodc", "preload", "reader", f"--server={first.ip}")
         ca = TlsFiles(ca_file=first.ca_file, cert_file=first.ca_file, key_file=first.ca_file,
                       ca_key_file=first.ca_file.parent / "ca-key.pem")
         issue_server_certificate(workdir / "tls", spec.fqdn, ip, ca, aliases=tls_aliases)

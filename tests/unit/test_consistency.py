@@ -279,3 +279,11 @@ def test_no_dc_reachable_is_exit_3_naming_each(tmp_path: Path) -> None:
     assert "no domain controller could be read" in line
     assert "127.0.0.61" in line and "127.0.0.62" in line
     assert json.loads(run.stdout)["status"] == "error"
+
+
+def test_a_read_only_dc_that_does_not_replicate_outbound_is_normal() -> None:
+    rodc = DcCopy(DomainController(name="rodc1", rodc=True), _sample(), options=0x4)
+    writable = DcCopy(DomainController(name="dc2", rodc=False), _sample(), options=0x4)
+    assert _rules(compare([_copy("dc1"), rodc])) == []
+    (finding,) = consistency_findings(compare([_copy("dc1"), writable]))
+    assert finding.title == "Outbound replication is switched off on dc2"

@@ -62,8 +62,8 @@ REPLICATION_DISABLED = RuleText(
     "Replication is switched off on a domain controller",
     "The DC's NTDS Settings object carries DISABLE_INBOUND_REPL (it receives no change from "
     "other DCs, so it keeps serving old activation objects) or DISABLE_OUTBOUND_REPL (its own "
-    "changes reach no other DC). Administrators set these flags for maintenance and forget "
-    "them.",
+    "changes reach no other DC; normal on a read-only DC, which is not reported). "
+    "Administrators set these flags for maintenance and forget them.",
     "Unless this is deliberate maintenance, switch replication back on: repadmin /options "
     "{subject} -DISABLE_INBOUND_REPL (and -DISABLE_OUTBOUND_REPL), or samba-tool drs options "
     "{subject} --dsa-option=-DISABLE_INBOUND_REPL; then check with repadmin /showrepl "
@@ -169,8 +169,10 @@ def _container(comp: Comparison, nc: str) -> Finding:
 
 
 def _replication(copy: DcCopy) -> Finding | None:
+    # A read-only DC never replicates outbound: its DISABLE_OUTBOUND_REPL is by design.
+    outbound = copy.outbound_disabled and not copy.dc.rodc
     flags = [name for name, on in (("DISABLE_INBOUND_REPL", copy.inbound_disabled),
-                                   ("DISABLE_OUTBOUND_REPL", copy.outbound_disabled)) if on]
+                                   ("DISABLE_OUTBOUND_REPL", outbound)) if on]
     if not flags:
         return None
     what = " and ".join(
