@@ -96,6 +96,9 @@ def read_forest_dcs(live: LiveOptions, dc_texts: Sequence[str], workers: int,
             raise UsageError("--dc lists the DCs to compare; --server/--domain would be ignored",
                              "drop --server/--domain, or drop --dc to compare every DC the "
                              "directory lists")
+        if live.server_name:
+            raise UsageError("--server-name names one DC's service principal; with --dc each "
+                             "DC is named by itself", "give each --dc by its full DNS name")
         dcs = _given_dcs(dc_texts, live)
         options = connect_options(replace(live, server=dc_texts[0]), preflight=False)
         options = replace(options, server=None)
@@ -105,6 +108,7 @@ def read_forest_dcs(live: LiveOptions, dc_texts: Sequence[str], workers: int,
         ends_at = time.monotonic() + live.deadline
         dcs, bound, dns_checked, dns_only, more = _discover(live, options, progress)
         notes.extend(more)
+        options = replace(options, server_name=None)  # it named the seed DC only
     if live.dns_server:
         from adba.adapters.ldap.discovery import make_resolver
 
