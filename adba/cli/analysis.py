@@ -84,6 +84,21 @@ def analyse_all_dcs(*, snapshot: Path | None, ldif: Path | None, demo: bool, liv
                               notes=notes), consistency=report)
 
 
+def _every_dc_copy(live: Any, progress: Callable[[str], None]) -> tuple[Any, Any]:
+    """``diagnose --client-dc``: every DC's copy (read as ``adba consistency`` does); the copy
+    of the DC ``--server``/``--domain`` reached is the default."""
+    from adba.cli.consistency_run import read_forest_dcs
+    from adba.cli.diagnose_work import DcCopies
+
+    report = read_forest_dcs(live, [], 8, progress)
+    seed = report.seed_copy()
+    assert seed is not None and seed.data is not None
+    copies = DcCopies({c.dc.name: c.data for c in report.copies if c.data is not None},
+                      {c.dc.name: c.error or "unknown error" for c in report.copies
+                       if c.data is None}, seed.dc.name)
+    return seed.data, copies
+
+
 def source_notes(data: Any) -> tuple[str, ...]:
     """Caveats of the forest source that the text report must show."""
     from adba.core.models import SourceKind
@@ -101,7 +116,8 @@ def source_notes(data: Any) -> tuple[str, ...]:
 
 def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | None,
                      demo: bool, live: Any, product_db: Path | None, warn_days: int,
-                     progress: Progress, as_json: bool = False) -> DiagnoseResult | Any:
+                     progress: Progress, as_json: bool = False,
+                     client_dc: bool = False) -> DiagnoseResult | Any:
     """Read every report, read the forest, and diagnose each product of each report.
 
     On many files each worker diagnoses what it read (:mod:`adba.cli.diagnose_work`) and, with
@@ -120,6 +136,9 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
     from adba.errors import UsageError
 
     check_source(snapshot, ldif, demo, live)
+    if client_dc and (snapshot is not None or ldif is not None or demo):
+        raise UsageError("--client-dc reads the DC each client uses; a file source has one copy",
+                         "give --server DC or --domain DOMAIN")
     catalog = load_catalog(product_db)
     knowledge = load_knowledge_base()
     inputs = list(expand_inputs(reports))
@@ -141,12 +160,16 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
                          "adba reads slmgr text, PowerShell output, CIM/WMI JSON or CSV, "
                          "Security-SPP events and collector JSON")
     status_ctx, report_progress = progress
+    copies = None
     with status_ctx:
-        _raw, data = load_forest(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
-                                 progress=report_progress)
+        if client_dc:
+            data, copies = _every_dc_copy(live, report_progress)
+        else:
+            _raw, data = load_forest(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
+                                     progress=report_progress)
     job = DiagnoseJob(data, catalog, knowledge,
                       DiagnoseOptions(warn_days=warn_days, now=datetime.now(UTC)),
-                      packaged_emulator_list(), as_json=as_json)
+                      packaged_emulator_list(), as_json=as_json, copies=copies)
     done = []
     for item, result in [(first[0], job(*first)),
                          *read_all(inputs[rest:], then=job)]:  # on every core for many files

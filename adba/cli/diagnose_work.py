@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from adba.adapters.reports import ReportInput
@@ -27,7 +27,7 @@ from adba.core.results import Unreadable
 from adba.core.sanitize import json_escape
 from adba.core.verdict import diagnose_verdict
 
-__all__ = ["DiagnoseJob", "EncodedDiagnosis", "JsonFinding", "JsonParts", "Pairs",
+__all__ = ["DcCopies", "DiagnoseJob", "EncodedDiagnosis", "JsonFinding", "JsonParts", "Pairs",
            "assemble_json", "compact", "json_finding"]
 
 Pairs = list[tuple[ClientReport, list[ProductDiagnosis]]]
@@ -108,8 +108,12 @@ class DiagnoseJob:
     forked): the correlator is rebuilt in each process, the first time it is needed."""
 
     def __init__(self, data: ForestData, catalog: Catalog, knowledge: KnowledgeBase,
-                 options: DiagnoseOptions, emulators: EmulatorList, *, as_json: bool) -> None:
+                 options: DiagnoseOptions, emulators: EmulatorList, *, as_json: bool,
+                 copies: DcCopies | None = None) -> None:
         self.data = data
+        self.copies = copies
+        """With ``--client-dc``: every DC's copy, for the reports that name their DC."""
+        self._by_dc: dict[str, Correlator] = {}
         self.catalog = catalog
         self.knowledge = knowledge
         self.options = options
@@ -120,7 +124,23 @@ class DiagnoseJob:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_correlator"] = None
+        state["_by_dc"] = {}
         return state
+
+    def _correlator_for(self, report: ClientReport) -> tuple[Correlator, ClientReport]:
+        """The correlator of the DC copy the report is to be checked against, and the report
+        with a note saying which copy that was (``--client-dc`` only)."""
+        if self.copies is None or not report.domain_controller:
+            return self.correlator, report
+        name, data, note = self.copies.pick(report.domain_controller)
+        report = replace(report, notes=(*report.notes, note))
+        if data is None:
+            return self.correlator, report
+        if name not in self._by_dc:
+            explainer = Explainer(functools.partial(describe_code, self.knowledge))
+            self._by_dc[name] = Correlator(data, self.catalog, explainer, self.options,
+                                           self.emulators)
+        return self._by_dc[name], report
 
     @property
     def correlator(self) -> Correlator:
@@ -140,7 +160,10 @@ class DiagnoseJob:
                                     "please report it with the file")
 
     def _diagnose(self, reports: list[ClientReport]) -> Pairs | JsonParts:
-        pairs = [(report, self.correlator.diagnose(report)) for report in reports]
+        pairs = []
+        for report in reports:
+            correlator, report = self._correlator_for(report)
+            pairs.append((report, correlator.diagnose(report)))
         if not self.as_json:
             return pairs
         products = [d for _r, diags in pairs for d in diags]
@@ -148,6 +171,32 @@ class DiagnoseJob:
                          [json_finding(f) for d in products for f in d.diagnoses],
                          len(products), sum(1 for d in products if d.state == "licensed"),
                          [d.computer for d in products])
+
+
+@dataclass(frozen=True)
+class DcCopies:
+    """Every DC's copy (``adba diagnose --client-dc``): the readable ones by name, the errors
+    of the others, and the name of the copy used for reports that name no DC."""
+
+    data: dict[str, ForestData]
+    errors: dict[str, str]
+    default: str
+
+    def pick(self, named: str) -> tuple[str, ForestData | None, str]:
+        """The copy of the DC a client names (its DNS name, or the NetBIOS name its first
+        label is), and the note for the report."""
+        key = named.lower().rstrip(".")
+        for table in (self.data, self.errors):
+            for name in table:
+                if key in (name.lower(), name.lower().split(".", 1)[0]):
+                    if name in self.data:
+                        return name, self.data[name], (
+                            f"checked against {name}'s copy (the DC the client uses)")
+                    return name, None, (f"the client uses {name}, which could not be read "
+                                        f"({self.errors[name]}); checked against "
+                                        f"{self.default}'s copy")
+        return named, None, (f"the client uses {named}, which is not among the forest's DCs; "
+                             f"checked against {self.default}'s copy")
 
 
 _REPORTS = "\x00adba-reports\x00"

@@ -140,6 +140,10 @@ AllDcs = Annotated[bool, typer.Option(
     "--all-dcs", envvar="ADBA_ALL_DCS",
     help="Also read every DC of the forest and report where their copies differ "
          "(as 'adba consistency').")]
+ClientDc = Annotated[bool, typer.Option(
+    "--client-dc", envvar="ADBA_CLIENT_DC",
+    help="Check each report against the copy of the DC its client uses (when the report names "
+         "it, as collector reports do); reads every DC of the forest.")]
 SearchBase = Annotated[str | None, typer.Option(
     "--search-base", envvar="ADBA_SEARCH_BASE",
     help="Where to look for computers (default: the DC's domain).")]

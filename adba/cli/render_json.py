@@ -342,7 +342,8 @@ def diagnose_report_json(report: ClientReport, diags: list[ProductDiagnosis]) ->
     return {
         "source": report.source, "machine": machine_name(report), "format": report.format,
         "computer": report.computer, "computer_aliases": list(report.computer_aliases),
-        "domain": report.domain, "os_name": report.os_name or report.os_caption,
+        "domain": report.domain, "domain_controller": report.domain_controller,
+        "os_name": report.os_name or report.os_caption,
         "os_build": report.os_build, "collected_at": _time(report.collected_at),
         "kms_host_service": kms_host_json(report.kms_host_service),
         "products": [{

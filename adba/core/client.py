@@ -271,6 +271,9 @@ class ClientReport:
     PartialProductKey): left out of ``products``, counted here."""
     language: str | None = None
     """UI language of localized text that was read anyway (an /ato HRESULT), else None."""
+    domain_controller: str | None = None
+    """The DC the client says it uses (the collector's ``domain_controller``: its secure
+    channel's DC, a NetBIOS or DNS name), when the report says so."""
 
 
 class UnreadableReport(Exception):

@@ -171,6 +171,22 @@ if ($partOfDomain) {
     }
 }
 
+# --- the DC this machine's secure channel uses (Win32_NTDomain: the netlogon DC locator's
+# choice, which the Software Protection service's LDAP reads normally go to as well)
+$domainController = $null
+if ($partOfDomain) {
+    try {
+        $netbiosName = ($domain -split '\.')[0]
+        $dcDomain = @(Get-CimInstance -ClassName Win32_NTDomain -ErrorAction Stop |
+            Where-Object { $_.DomainControllerName -and ($_.DomainName -eq $netbiosName -or $_.DnsForestName) })
+        if ($dcDomain.Count -gt 0) {
+            $domainController = ($dcDomain[0].DomainControllerName -replace '^\\\\', '')
+        }
+    } catch {
+        Add-Problem 'domain_controller' $_
+    }
+}
+
 try {
     $osInfo = Get-CimInstance -ClassName Win32_OperatingSystem -ErrorAction Stop
     $os.caption = $osInfo.Caption
@@ -236,6 +252,7 @@ $document = [ordered]@{
     domain            = $domain
     part_of_domain    = $partOfDomain
     forest            = $forest
+    domain_controller = $domainController
     os                = $os
     service           = $service
     products          = $products

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import ldap3
 import pytest
 
-from tests.conftest import DCPair, run_adba
+from tests.conftest import REPO, DCPair, run_adba
 from tests.integration import seeds
 from tests.support.dns_server import DnsServer
 from tests.testdc import ActivationObjectSeed, join_dc
@@ -244,6 +245,56 @@ def test_scan_all_dcs_judges_the_forest_and_compares_every_dc(pair: DCPair,
     assert text.stdout.startswith("ADBA works for")
     assert "Domain controllers (2)" in text.stdout
     assert "Inbound replication is switched off on dc22.repl.test" in text.stdout
+
+
+def _client_report(tmp_path: Path, name: str, dc: str) -> Path:
+    """The collector fixture of an ADBA-activated Server 2022, moved to the lab's forest and
+    naming the DC its secure channel uses (as Win32_NTDomain gives it: NetBIOS)."""
+    text = (REPO / "fixtures" / "clients" / "collector-ws2022-adba.adba.json").read_text(
+        encoding="utf-8")
+    pid = str(seeds.REPL_OBJECTS[0].attributes["msSPP-CSVLKPid"][0])
+    text = (text.replace("DC=contoso,DC=test", "DC=repl,DC=test")
+            .replace("contoso.test", "repl.test").replace("WS22-APP01", name)
+            .replace("03612-04573-000-000123-03-1033-20348.0000-0452025", pid))
+    doc = json.loads(text)
+    doc["domain_controller"] = dc
+    path = tmp_path / f"{name}.adba.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_diagnose_checks_each_client_against_the_copy_of_its_dc(pair: DCPair, lab_dns: DnsServer,
+                                                                tmp_path: Path) -> None:
+    first = pair.first
+    seed = seeds.REPL_OBJECTS[0]
+    dn = f"CN={seed.cn},{first.ao_container_dn}"
+    if seed.cn in _ao_cns(pair):  # the lagging test may have deleted it already
+        first.delete_entry(dn)
+        pair.resync()
+    pair.second.set_inbound_replication(False)
+    first.add_activation_object(seed)  # on DC21 only: DC22 lags
+    reports = [_client_report(tmp_path, "APP-ON-DC21", "DC21"),
+               _client_report(tmp_path, "APP-ON-DC22", "DC22")]
+    try:
+        run = run_adba("diagnose", *map(str, reports), "--client-dc", "--server", first.ip,
+                       "--dns-server", lab_dns.address, "--user", first.user_upn, "--ca-file",
+                       str(first.ca_file), "--format", "json", password=first.user_password)
+        plain = run_adba("diagnose", *map(str, reports), "--server", first.ip, "--user",
+                         first.user_upn, "--ca-file", str(first.ca_file), "--format", "json",
+                         password=first.user_password)
+    finally:
+        first.delete_entry(dn)
+    assert run.code == 2, run.stderr
+    doc = json.loads(run.stdout)
+    by_machine = {f["subject"].split(":", 1)[0]: f["rule_id"] for f in doc["findings"]}
+    assert by_machine == {"APP-ON-DC21": "ADBA-DIAG-001", "APP-ON-DC22": "ADBA-DIAG-002"}
+    notes = {r["machine"]: r["notes"] for r in doc["data"]["reports"]}
+    assert f"checked against {DC1}'s copy (the DC the client uses)" in notes["APP-ON-DC21"]
+    assert f"checked against {DC2}'s copy (the DC the client uses)" in notes["APP-ON-DC22"]
+    assert {r["domain_controller"] for r in doc["data"]["reports"]} == {"DC21", "DC22"}
+    # without --client-dc both are checked against the DC adba was given
+    assert plain.code == 0, plain.stderr
+    assert {f["rule_id"] for f in json.loads(plain.stdout)["findings"]} == {"ADBA-DIAG-001"}
 
 
 def test_a_read_only_dc_is_found_and_recognised(pair: DCPair, lab_dns: DnsServer) -> None:

@@ -71,7 +71,8 @@ def test_script_writes_the_fields_the_reader_reads() -> None:
     assert document
     keys = re.findall(r"^\s+([a-z_]+)\s+=", document.group(1), re.MULTILINE)
     assert keys == ["format", "format_version", "collector_version", "collected_at", "computer",
-                    "dns_host_name", "domain", "part_of_domain", "forest", "os", "service",
+                    "dns_host_name", "domain", "part_of_domain", "forest", "domain_controller",
+                    "os", "service",
                     "products", "events_days", "events", "errors"]
     assert re.search(rf"^\$FormatVersion = {FORMAT_VERSION}\r?$", text, re.MULTILINE)
     assert "format            = 'adba-collector'" in text

@@ -287,3 +287,30 @@ def test_a_read_only_dc_that_does_not_replicate_outbound_is_normal() -> None:
     assert _rules(compare([_copy("dc1"), rodc])) == []
     (finding,) = consistency_findings(compare([_copy("dc1"), writable]))
     assert finding.title == "Outbound replication is switched off on dc2"
+
+
+def test_the_dc_a_client_names_picks_that_dcs_copy() -> None:
+    from adba.cli.diagnose_work import DcCopies
+
+    one, two = _sample(), replace(_sample(), objects=())
+    copies = DcCopies({"dc1.contoso.test": one, "dc2.contoso.test": two},
+                      {"dc3.contoso.test": "cannot reach dc3.contoso.test:636"}, "dc1.contoso.test")
+    assert copies.pick("DC2")[:2] == ("dc2.contoso.test", two)  # NetBIOS, as Win32_NTDomain says
+    assert copies.pick("dc2.contoso.test.")[1] is two
+    name, data, note = copies.pick("dc3")
+    assert (name, data) == ("dc3.contoso.test", None)
+    assert note == ("the client uses dc3.contoso.test, which could not be read (cannot reach "
+                    "dc3.contoso.test:636); checked against dc1.contoso.test's copy")
+    assert copies.pick("elsewhere")[2].startswith("the client uses elsewhere, which is not among")
+
+
+def test_collector_reports_name_the_dc_and_client_dc_needs_a_live_forest(tmp_path: Path) -> None:
+    doc = json.loads((REPO / "fixtures" / "clients" / "collector-ws2022-adba.adba.json")
+                     .read_text(encoding="utf-8"))
+    doc["domain_controller"] = "\\\\DC7"
+    path = tmp_path / "c.adba.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    run = run_adba("diagnose", str(path), "--demo", "--format", "json")
+    assert json.loads(run.stdout)["data"]["reports"][0]["domain_controller"] == "DC7"
+    refused = run_adba("diagnose", str(path), "--demo", "--client-dc")
+    assert refused.code == 3 and "--client-dc reads the DC each client uses" in refused.stderr

@@ -67,6 +67,8 @@ def read_collector(doc: object, source: str) -> ClientReport:
         notes.append(f"not joined to a domain (workgroup {domain or 'unknown'})")
         domain = None
     forest = _text(doc, "forest", notes)
+    dc = _text(doc, "domain_controller", notes)
+    dc = dc.strip().lstrip("\\").rstrip(".") or None if dc else None
     collected = _text(doc, "collected_at", notes)
     collected_at = None
     if collected:
@@ -123,7 +125,7 @@ def read_collector(doc: object, source: str) -> ClientReport:
                         os_build=build, service_version=mapped.service_version,
                         kms_host_service=mapped.kms_host, unused_licences=mapped.unused,
                         products=mapped.products, events=events, errors=errors, notes=tuple(notes),
-                        collected_at=collected_at)
+                        collected_at=collected_at, domain_controller=dc)
 
 
 def _one_line(text: str) -> str:

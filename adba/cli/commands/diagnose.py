@@ -26,12 +26,15 @@ def register(app: typer.Typer) -> None:
 
 def diagnose(run: Invocation, reports: Reports, *, snapshot: opt.SnapshotOpt = None,
              ldif: opt.LdifOpt = None, demo: opt.Demo = False, product_db: opt.ProductDb = None,
-             warn_days: WarnDays = 30) -> DiagnoseResult | EncodedDiagnosis:
+             warn_days: WarnDays = 30,
+             client_dc: opt.ClientDc = False) -> DiagnoseResult | EncodedDiagnosis:
     """Read what clients report (slmgr text, CIM/WMI JSON or CSV, Security-SPP events,
     collector JSON), join it with the forest and say why each product did or did not
-    activate. The forest comes from a DC (as for scan), --snapshot, --ldif or --demo."""
+    activate. The forest comes from a DC (as for scan), --snapshot, --ldif or --demo; with
+    --client-dc each report is checked against the copy of the DC its client uses."""
     from adba.cli.analysis import diagnose_reports
 
     return diagnose_reports(reports, snapshot=snapshot, ldif=ldif, demo=demo, live=run.live,
                             product_db=product_db, warn_days=warn_days,
-                            progress=run.progress(), as_json=run.fmt is opt.OutputFormat.JSON)
+                            progress=run.progress(), as_json=run.fmt is opt.OutputFormat.JSON,
+                            client_dc=client_dc)
