@@ -122,10 +122,13 @@ def read_forest_dcs(live: LiveOptions, dc_texts: Sequence[str], workers: int,
         raise ConnectionFailed(
             "no domain controller could be read: "
             + "; ".join(f"{c.dc.label}: {c.error}" for c in copies),
-            "check the names, the network and the credentials (adba scan --server DC shows "
-            "one DC's error in full)")
+            "check the names, the network and the credentials; 'adba scan --server DC' shows "
+            "one DC's error in full")
     if len(copies) == 1:
         notes.append(ONE_DC)
+    if live.insecure:
+        notes.append("the DC certificates were not validated (--insecure): what was read may "
+                     "not come from the DCs named")
     return compare(copies, dns_checked=dns_checked, dns_only=dns_only, notes=notes,
                    seed=next(iter(bound), None))
 

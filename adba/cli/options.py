@@ -112,7 +112,7 @@ FailOn = Annotated[Severity, typer.Option(
     "--fail-on", envvar="ADBA_FAIL_ON",
     help="Lowest severity that makes the exit code non-zero.")]
 SnapshotOpt = Annotated[Path | None, typer.Option(
-    "--snapshot", envvar="ADBA_SNAPSHOT", help="Read a snapshot file instead of a DC.")]
+    "--snapshot", envvar="ADBA_SNAPSHOT", metavar="FILE", help="Read a snapshot file instead of a DC.")]
 LdifOpt = Annotated[Path | None, typer.Option(
     "--ldif", envvar="ADBA_LDIF", help="Read an LDIF export (ldifde) instead of a DC.")]
 Demo = Annotated[bool, typer.Option("--demo", envvar="ADBA_DEMO",
@@ -128,14 +128,15 @@ MaxListed = Annotated[int | None, typer.Option(
     "--max-listed", envvar="ADBA_MAX_LISTED",
     help="List at most this many uncovered machines per family (default: all).")]
 DcList = Annotated[list[str] | None, typer.Option(
-    "--dc", help="A domain controller to compare, HOST or HOST:PORT; repeat for each (default: "
-                 "every DC the directory lists).")]
+    "--dc", envvar="ADBA_DC", metavar="HOST[:PORT]",
+    help="A domain controller to compare, HOST or HOST:PORT; repeat for each (default: every "
+         "DC the directory lists).")]
 Parallel = Annotated[int, typer.Option(
-    "--parallel", envvar="ADBA_PARALLEL", min=1, max=64,
+    "--parallel", envvar="ADBA_PARALLEL", min=1, max=64, metavar="N",
     help="Read at most this many domain controllers at once.")]
 SnapshotList = Annotated[list[Path] | None, typer.Option(
-    "--snapshot", help="Compare snapshot files taken from different DCs (repeat) instead of "
-                       "reading the DCs.")]
+    "--snapshot", envvar="ADBA_SNAPSHOT", metavar="FILE",
+    help="Compare snapshot files taken from different DCs (repeat) instead of reading the DCs.")]
 AllDcs = Annotated[bool, typer.Option(
     "--all-dcs", envvar="ADBA_ALL_DCS",
     help="Also read every DC of the forest and report where their copies differ "
