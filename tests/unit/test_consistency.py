@@ -314,3 +314,11 @@ def test_collector_reports_name_the_dc_and_client_dc_needs_a_live_forest(tmp_pat
     assert json.loads(run.stdout)["data"]["reports"][0]["domain_controller"] == "DC7"
     refused = run_adba("diagnose", str(path), "--demo", "--client-dc")
     assert refused.code == 3 and "--client-dc reads the DC each client uses" in refused.stderr
+
+
+def test_scan_all_dcs_needs_a_live_forest_and_no_coverage() -> None:
+    demo = run_adba("scan", "--demo", "--all-dcs")
+    assert demo.code == 3 and "--all-dcs reads every domain controller" in demo.stderr
+    both = run_adba("scan", "--server", "127.0.0.1", "--user", "u@x.test", "--all-dcs",
+                    "--coverage", password="p")
+    assert both.code == 3 and "--coverage and --all-dcs cannot be combined" in both.stderr
