@@ -17,7 +17,7 @@ MiB = 1024 * 1024
 SNAPSHOT_MAX = 2048 * MiB
 """A snapshot with 100,000 computers is about 40 MB; its rows are streamed, not held."""
 SNAPSHOT_HEAD_MAX = 256 * MiB
-"""Everything before the computer rows (licence blobs are kept as size and digest only)."""
+"""Everything before the computer rows, licence blobs included (base64, at most 5 MB each)."""
 LDIF_MAX = 256 * MiB
 """An ldifde export of the container: licence blobs are at most 5 MB each (rangeUpper)."""
 PRODUCT_DB_MAX = 16 * MiB

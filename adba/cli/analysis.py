@@ -20,6 +20,7 @@ def analyse_forest(*, snapshot: Path | None, ldif: Path | None, demo: bool, live
                    progress: Progress) -> ScanResult:
     """Read the source, run the rules, and (optionally) count coverage while connected."""
     from adba.adapters.catalog_file import load_catalog
+    from adba.adapters.licence_data_file import packaged_licence_data
     from adba.cli.sources import open_source
     from adba.core.coverage import CoverageCounter
     from adba.core.rules import RuleContext, run_rules
@@ -36,7 +37,8 @@ def analyse_forest(*, snapshot: Path | None, ldif: Path | None, demo: bool, live
         catalog = user_catalog or load_catalog(None)
         data = loaded.data
         now = datetime.now(UTC)
-        findings = run_rules(data, RuleContext(today=now.date(), catalog=catalog))
+        findings = run_rules(data, RuleContext(today=now.date(), catalog=catalog,
+                                               licence_data=packaged_licence_data()))
         if coverage and loaded.computers is not None:
             counter = CoverageCounter(catalog, data.objects, now, stale_days, max_listed)
             counter.add_all(loaded.computers)

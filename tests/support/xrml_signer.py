@@ -215,3 +215,35 @@ def object_licences(sku: str, group_id: int, *, serial: int = 0) -> Blobs:
                               issuance_id=issuance_id))
     issuance = single(issuance_licence(leaf, root, licence_id=issuance_id))
     return Blobs(online, config, issuance, phone)
+
+
+AO_BASE = "CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=contoso,DC=test"
+WS2022_CSVLK = "661f7658-7035-4b4c-9f35-010682943ec2"
+WS2022_KMS = ["b74263e4-0f92-46c6-bcf8-c11d5efe2959", "8449b1fb-f0ea-497a-99ab-66ca96e9a0f5",
+              "58e2134f-8e11-4d17-9cb2-91069c151148"]
+
+
+def licence_ldif(objects: list[tuple[str, dict[str, bytes]]], *, sku: str = WS2022_CSVLK,
+                 pid: str = "03612-04573-000-012345-03-1033-20348.0000-1502024") -> str:
+    """An LDIF export of the container with one WS2022 object per (cn, licence attributes)."""
+    def b64(value: bytes) -> str:
+        return base64.b64encode(value).decode()
+
+    records = [f"dn: {AO_BASE}\nobjectClass: top\nobjectClass: msSPP-ActivationObjectsContainer"
+               "\ncn: Activation Objects"]
+    for cn, blobs in objects:
+        lines = [f"dn: CN={cn},{AO_BASE}", "objectClass: top", "objectClass: msSPP-ActivationObject",
+                 f"cn: {cn}", f"displayName: {cn}",
+                 f"msSPP-CSVLKSkuId:: {b64(uuid.UUID(sku).bytes_le)}",
+                 *(f"msSPP-KMSIds:: {b64(uuid.UUID(k).bytes_le)}" for k in WS2022_KMS),
+                 f"msSPP-CSVLKPid: {pid}", "msSPP-CSVLKPartialProductKey: 7H3KQ",
+                 "whenCreated: 20250101120000.0Z"]
+        lines += [f"{name}:: {b64(value)}" for name, value in blobs.items()]
+        records.append("\n".join(lines))
+    return "\n\n".join(records) + "\n"
+
+
+def online_set(blobs: Blobs) -> dict[str, bytes]:
+    """The attributes of an online-activated object."""
+    return {"msSPP-OnlineLicense": blobs.online, "msSPP-ConfigLicense": blobs.config,
+            "msSPP-IssuanceLicense": blobs.issuance}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,22 @@ def documented() -> dict[str, set[str]]:
 
 
 @cache
+def _licence_inputs() -> tuple[str, str]:
+    """(an LDIF export with an object carrying test-signed licences, one licence file)."""
+    import tempfile
+
+    from tests.support import xrml_signer as xs
+
+    folder = Path(tempfile.mkdtemp(prefix="adba-json-docs-"))
+    blobs = xs.object_licences(xs.WS2022_CSVLK, 4573, serial=12345)
+    ldif = folder / "licences.ldf"
+    ldif.write_text(xs.licence_ldif([("ao-licensed", xs.online_set(blobs))]), encoding="utf-8")
+    single = folder / "config.xrm-ms"
+    single.write_bytes(blobs.config)
+    return str(ldif), str(single)
+
+
+@cache
 def _doc(*args: str) -> dict[str, Any]:
     run = run_adba(*args, "--format", "json")
     return json.loads(run.stdout)
@@ -64,12 +81,20 @@ def actual(name: str) -> set[str]:
                                 "661f7658-7035-4b4c-9f35-010682943ec2")["data"],
         "rules": _doc("rules", "list")["data"],
     }
+    if name.startswith("licence"):
+        ldif, single = _licence_inputs()
+        obj = _doc("scan", "--ldif", ldif)["data"]["objects"][0]
+        blob = obj["licences"]["msSPP-ConfigLicense"]
+        objects.update({"licence-blob": blob, "licence": blob["licences"][0],
+                        "licence-summary": obj["licence_summary"],
+                        "licence-file": _doc("licence", single)["data"]})
     return set(objects[name])
 
 
 MARKERS = ["envelope", "error", "finding", "scan", "object", "coverage", "coverage-command",
            "diagnose", "report", "product", "explain", "explain-code", "catalog",
-           "catalog-explain", "rules"]
+           "catalog-explain", "rules", "licence-blob", "licence", "licence-summary",
+           "licence-file"]
 
 
 def test_every_table_is_checked() -> None:
