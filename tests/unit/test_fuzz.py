@@ -180,3 +180,52 @@ def test_fuzz_pid_and_phone_id_decoders(text: str) -> None:
         groups = split(text)
         if groups is not None:
             json.dumps(groups.__dict__ if hasattr(groups, "__dict__") else str(groups))
+
+
+def _licence_seeds() -> list[bytes]:
+    from tests.support import xrml_signer as xs
+
+    made = xs.object_licences(xs.WS2022_CSVLK, 4573, serial=12345)
+    return [made.online, made.config, made.issuance, made.phone]
+
+
+@st.composite
+def mutated_licence(draw: st.DrawFn) -> bytes:
+    """A test-signed licence with up to six mutations (flips, cuts, repeats, insertions)."""
+    data = bytearray(draw(st.sampled_from(_licence_seeds())))
+    for _ in range(draw(st.integers(0, 6))):
+        if not data:
+            break
+        op = draw(st.sampled_from(["flip", "cut", "repeat", "insert"]))
+        at = draw(st.integers(0, len(data) - 1))
+        if op == "flip":
+            data[at] = draw(st.integers(0, 255))
+        elif op == "cut":
+            del data[at:at + draw(st.integers(1, 400))]
+        elif op == "repeat":
+            data[at:at] = data[at:at + draw(st.integers(1, 200))] * draw(st.integers(1, 20))
+        else:
+            data[at:at] = draw(st.sampled_from([
+                b"<!DOCTYPE r [<!ENTITY a 'x'>]>", b"&a;", b"<![CDATA[x]]>", b"<!-- c -->",
+                b"<?pi x?>", b"xmlns:r=\"urn:other\" ", b"\xff\xfe", b"\x00", b"<r:grant>" * 50,
+                "\u202e".encode()]))
+    return bytes(data)
+
+
+@FUZZ
+@given(st.one_of(mutated_licence(), st.binary(max_size=2048)))
+@example(b"\xef\xbb\xbf")
+@example(b"<r:license xmlns:r='urn:mpeg:mpeg21:2003:01-REL-R-NS'/>")
+def test_fuzz_xrml_reader(data: bytes) -> None:
+    """Whatever the bytes: a LicenceDocument (readable or with its one-line error) that the
+    renderers can print, never an exception."""
+    from adba.adapters.xrml import read_licence_blob
+    from adba.cli.render_licences import licence_json, signature_text
+    from adba.core.licences import LicenceDocument
+
+    doc = read_licence_blob(data)
+    assert isinstance(doc, LicenceDocument)
+    assert doc.error is None or "\n" not in doc.error
+    for lic in doc.licences:
+        json.dumps(licence_json(lic, None))
+        signature_text(lic.signature)
