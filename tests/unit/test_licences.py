@@ -249,3 +249,42 @@ def test_snapshot_keeps_the_licence_bytes_and_reads_them_again(blobs: xs.Blobs,
     snap.write_text(json.dumps(doc))
     bad = run_adba("scan", "--snapshot", str(snap))
     assert bad.code == 3 and "do not match their size and sha256" in bad.stderr
+
+
+def test_a_pin_needs_a_source_and_marks_the_signer(blobs: xs.Blobs) -> None:
+    from adba.core.datafile import DataFileError
+    from adba.core.licence_data import validate_licence_data
+    from adba.core.licences import signer_chain
+
+    leaf = xs.fingerprint(xs.test_key("leaf"))
+    doc = {"format": "adba-licence-data", "format_version": 1,
+           "sources": [{"id": "lab", "description": "harvested from a lab DC's spp\\tokens"}],
+           "forged_files": [], "pins": [{"fingerprint": leaf, "owner": "the test lab"}]}
+    with pytest.raises(DataFileError, match=r"pins\[0\]\.source"):
+        validate_licence_data(doc, "test")
+    doc["pins"][0]["source"] = ["lab"]
+    data = validate_licence_data(doc, "test")
+    chain = signer_chain((("msSPP-OnlineLicense", read_licence_blob(blobs.online)),), data.pins)
+    assert chain[0].pinned is not None and chain[0].pinned.owner == "the test lab"
+    assert "lab DC" in chain[0].pinned.source
+
+
+def test_packaged_indicators_each_name_their_source() -> None:
+    from adba.adapters.licence_data_file import packaged_licence_data
+
+    data = packaged_licence_data()
+    assert {f.attribute for f in data.forged_files} == {"msSPP-ConfigLicense", "msSPP-PhoneLicense"}
+    assert all("adba-offline" in f.sources for f in data.forged_files)
+    for item in data.forged_files:  # the digests are those of the public files (../shared)
+        name = "pkeyconfig.xrm-ms" if item.attribute == "msSPP-ConfigLicense" else "phone.xrm-ms"
+        import hashlib
+
+        raw = shared_testdata("xrml", name).read_bytes()
+        assert (hashlib.sha256(raw).hexdigest(), len(raw)) == (item.sha256, item.size)
+
+
+def test_rules_list_and_show_the_licence_rules() -> None:
+    listed = run_adba("rules", "list")
+    assert listed.code == 0 and all(f"ADBA-LIC-{n:03d}" in listed.stdout for n in range(1, 11))
+    shown = run_adba("rules", "show", "adba-lic-004")
+    assert shown.code == 0 and "no entry for the object's CSVLK" in shown.stdout

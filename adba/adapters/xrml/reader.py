@@ -8,7 +8,7 @@ import re
 
 from adba.adapters.xrml.names import DSIG, REL, SL, TM
 from adba.adapters.xrml.pkeyconfig import read_key_config
-from adba.adapters.xrml.signature import _Structure, rsa_key, verify_licence
+from adba.adapters.xrml.signature import StructureError, rsa_key, verify_licence
 from adba.adapters.xrml.text import decode_xml_bytes
 from adba.adapters.xrml.tree import Node, XmlRefused, parse_tree
 from adba.core.licences import Licence, LicenceDocument, ProductKeyConfig, guid_text
@@ -72,7 +72,7 @@ def _fingerprint(holder: Node) -> str | None:
     try:
         values = holder.iter(DSIG, "KeyValue")
         return rsa_key(values[0], "keyHolder")[0].fingerprint if values else None
-    except _Structure:
+    except StructureError:
         return None
 
 

@@ -20,16 +20,16 @@ MIN_BITS, MAX_BITS = 1024, 16384
 _SHA1_DIGEST_INFO = bytes.fromhex("3021300906052b0e03021a05000414")
 
 
-class _Structure(ValueError):
+class StructureError(ValueError):
     """The signature is not in the one form SPP licences use."""
 
 
 def b64(text: str, what: str) -> bytes:
-    """Strict base64 (whitespace allowed) or :class:`_Structure`."""
+    """Strict base64 (whitespace allowed) or :class:`StructureError`."""
     try:
         return base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
-        raise _Structure(f"{what} is not base64") from None
+        raise StructureError(f"{what} is not base64") from None
 
 
 def rsa_key(key_value: Node | None, what: str) -> tuple[KeyInfo, int, int]:
@@ -38,7 +38,7 @@ def rsa_key(key_value: Node | None, what: str) -> tuple[KeyInfo, int, int]:
     modulus = rsa.find(DSIG, "Modulus") if rsa is not None else None
     exponent = rsa.find(DSIG, "Exponent") if rsa is not None else None
     if modulus is None or exponent is None:
-        raise _Structure(f"{what} has no RSA key (Modulus, Exponent)")
+        raise StructureError(f"{what} has no RSA key (Modulus, Exponent)")
     raw = b64(modulus.text(), f"{what} Modulus")
     n = int.from_bytes(raw, "big")
     e = int.from_bytes(b64(exponent.text(), f"{what} Exponent"), "big")
@@ -49,14 +49,14 @@ def rsa_key(key_value: Node | None, what: str) -> tuple[KeyInfo, int, int]:
 def _one(node: Node | None, uri: str, local: str, where: str) -> Node:
     found = node.find_all(uri, local) if node is not None else []
     if len(found) != 1:
-        raise _Structure(f"{where} has {len(found)} {local} elements, not one")
+        raise StructureError(f"{where} has {len(found)} {local} elements, not one")
     return found[0]
 
 
 def _algorithm(node: Node, expected: str, what: str) -> None:
     value = node.attribute("Algorithm")
     if value != expected:
-        raise _Structure(f"{what} is {value!r}, not {expected}")
+        raise StructureError(f"{what} is {value!r}, not {expected}")
 
 
 def _sha1(data: bytes) -> bytes:
@@ -67,7 +67,7 @@ def verify_licence(licence: Node) -> SignatureCheck:
     """Verify the signature of one ``r:license`` element (in its document, for context)."""
     try:
         return _verify(licence)
-    except _Structure as exc:
+    except StructureError as exc:
         return SignatureCheck(Verdict.FAILED, Step.STRUCTURE, None, str(exc))
 
 
@@ -75,7 +75,7 @@ def _verify(licence: Node) -> SignatureCheck:
     issuers = licence.find_all(REL, "issuer")
     signed = [(i, s) for i in issuers for s in i.find_all(DSIG, "Signature")[:1]]
     if len(signed) != 1:
-        raise _Structure(f"the licence has {len(signed)} signed issuers, not one")
+        raise StructureError(f"the licence has {len(signed)} signed issuers, not one")
     issuer, signature = signed[0]
     info = _one(signature, DSIG, "SignedInfo", "Signature")
     _algorithm(_one(info, DSIG, "CanonicalizationMethod", "SignedInfo"), LWC14N,
@@ -83,21 +83,21 @@ def _verify(licence: Node) -> SignatureCheck:
     _algorithm(_one(info, DSIG, "SignatureMethod", "SignedInfo"), RSA_SHA1, "SignatureMethod")
     reference = _one(info, DSIG, "Reference", "SignedInfo")
     if reference.attribute("URI") not in (None, ""):
-        raise _Structure("the Reference names a URI; SPP licences sign the licence itself")
+        raise StructureError("the Reference names a URI; SPP licences sign the licence itself")
     transforms = _one(reference, DSIG, "Transforms", "Reference").find_all(DSIG, "Transform")
     if [t.attribute("Algorithm") for t in transforms] != [LICENSE_TRANSFORM, LWC14N]:
-        raise _Structure("the Transforms are not the licence transform followed by lwc14n")
+        raise StructureError("the Transforms are not the licence transform followed by lwc14n")
     _algorithm(_one(reference, DSIG, "DigestMethod", "Reference"), SHA1, "DigestMethod")
     expected = b64(_one(reference, DSIG, "DigestValue", "Reference").text(), "DigestValue")
     if len(expected) != 20:
-        raise _Structure(f"the DigestValue has {len(expected)} bytes, not 20 (SHA-1)")
+        raise StructureError(f"the DigestValue has {len(expected)} bytes, not 20 (SHA-1)")
     value = b64(_one(signature, DSIG, "SignatureValue", "Signature").text(), "SignatureValue")
     key_info = _one(signature, DSIG, "KeyInfo", "Signature")
     key, n, e = rsa_key(_one(key_info, DSIG, "KeyValue", "KeyInfo"), "KeyInfo")
     if not MIN_BITS <= key.bits <= MAX_BITS or e < 3 or e % 2 == 0 or n % 2 == 0:
-        raise _Structure(f"the signer key ({key.bits} bits, e={e}) is not a usable RSA key")
+        raise StructureError(f"the signer key ({key.bits} bits, e={e}) is not a usable RSA key")
     if len(value) != (key.bits + 7) // 8:
-        raise _Structure(f"the SignatureValue has {len(value)} bytes; the {key.bits}-bit key "
+        raise StructureError(f"the SignatureValue has {len(value)} bytes; the {key.bits}-bit key "
                          f"needs {(key.bits + 7) // 8}")
     # The licence transform: this licence alone, without its signature and other issuers.
     skip = frozenset([id(signature), *(id(i) for i in issuers if i is not issuer)])

@@ -25,7 +25,7 @@ from adba.core.licence_checks import (
 from adba.core.licences import Licence, Step, Verdict, guid_text
 from adba.core.models import ActivationObject, ForestData
 from adba.core.rules import RuleContext
-from adba.core.rules.forgery import _FORGED_HINT
+from adba.core.rules.forgery import FORGED_HINT
 from adba.core.rules.objects import DELETE_HINT
 
 CHANGED = RuleText(
@@ -35,7 +35,7 @@ CHANGED = RuleText(
     "Microsoft's lwc14n) and an RSA signature over it, made with the key named in the licence. "
     "A digest or signature that does not match proves that the bytes were edited after "
     "signing; the activation service never writes such a licence.",
-    _FORGED_HINT,
+    FORGED_HINT,
 )
 UNREADABLE = RuleText(
     "ADBA-LIC-002", Severity.MEDIUM,
@@ -53,7 +53,7 @@ OTHER_SKU = RuleText(
     "(productSkuId = msSPP-CSVLKSkuId). A licence for another SKU or edition was copied from "
     "elsewhere: the object was made by hand, typically by a forgery script that stores the "
     "same public licence files on every object it writes.",
-    _FORGED_HINT,
+    FORGED_HINT,
 )
 NO_CSVLK_CONFIG = RuleText(
     "ADBA-LIC-004", Severity.HIGH,
@@ -62,7 +62,7 @@ NO_CSVLK_CONFIG = RuleText(
     "has a Configuration whose ActConfigId is the CSVLK SKU id, of key type Volume:CSVLK. A "
     "configuration without it (for example a client pkeyconfig with only retail, OEM, MAK and "
     "GVLK entries) cannot have activated this CSVLK.",
-    _FORGED_HINT,
+    FORGED_HINT,
 )
 PID_MISFIT = RuleText(
     "ADBA-LIC-005", Severity.HIGH,
@@ -71,7 +71,7 @@ PID_MISFIT = RuleText(
     "The extended PID of a real CSVLK carries that group in its second field and a key serial "
     "inside one of the valid ranges; a PID that does not was not produced from this "
     "configuration.",
-    _FORGED_HINT,
+    FORGED_HINT,
 )
 KNOWN_FORGERY = RuleText(
     "ADBA-LIC-006", Severity.HIGH,
@@ -80,7 +80,7 @@ KNOWN_FORGERY = RuleText(
     "writes (adba/data/licences.json names the file and its source). The file is genuinely "
     "signed by Microsoft, for another product, so its signature verifies: only its digest and "
     "its contents give it away.",
-    _FORGED_HINT,
+    FORGED_HINT,
 )
 UNVERIFIABLE = RuleText(
     "ADBA-LIC-007", Severity.LOW,
