@@ -87,6 +87,8 @@ def validate_licence_data(doc: Any, origin: str) -> LicenceData:
         where = f"pins[{i}]"
         if not isinstance(p, dict) or not _HEX64.match(str(p.get("fingerprint", ""))):
             raise DataFileError(origin, f"{where}.fingerprint", "expected 64 lower-case hex digits")
+        described = {s.id: s.description for s in sources}
         pins.append(KeyPin(p["fingerprint"], _text(p.get("owner"), origin, f"{where}.owner"),
-                           "; ".join(cited(p.get("source"), f"{where}.source"))))
+                           "; ".join(described[i] for i in cited(p.get("source"),
+                                                                 f"{where}.source"))))
     return LicenceData(tuple(sources), tuple(forged), tuple(pins))
