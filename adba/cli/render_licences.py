@@ -12,7 +12,7 @@ from rich.text import Text
 
 from adba.core.licence_checks import ObjectLicences, object_licences
 from adba.core.licences import ChainLink, Licence, LicenceDocument, SignatureCheck, Verdict
-from adba.core.models import ActivationObject, Blob
+from adba.core.models import LICENCE_ATTRIBUTES, ActivationObject, Blob
 from adba.core.results import LicenceResult
 from adba.core.sanitize import clean
 
@@ -163,7 +163,8 @@ def licence_rows(obj: ActivationObject) -> list[tuple[str, str]]:
     """Rows for an object's block in the scan report."""
     licences = view(obj)
     rows: list[tuple[str, str]] = []
-    for name, blob in obj.licences:
+    order = {a.lower(): i for i, a in enumerate(LICENCE_ATTRIBUTES)}
+    for name, blob in sorted(obj.licences, key=lambda nb: order.get(nb[0].lower(), 99)):
         label = f"   {name.removeprefix('msSPP-')}"
         if blob.content is None:
             rows.append((label, f"{blob.size:,} bytes, sha256 {blob.sha256[:16]}… "
