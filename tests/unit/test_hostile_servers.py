@@ -231,3 +231,22 @@ def test_a_silent_dc_is_skipped_for_the_next(two_dcs: tuple[HostileLdapServer, H
            "controller" in run.stderr
     assert f"dc2.contoso.test:{good.ldap_port}" in run.stdout
     assert peak < RSS_LIMIT
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_escapes_from_the_directory_never_reach_the_terminal(tls_files: TlsFiles,
+                                                             fmt: str) -> None:
+    """A DN, display name and partial key holding ESC, BEL, C1 and a bidi override are shown
+    escaped; JSON escapes them too."""
+    import re
+
+    raw = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    run, peak, _server = _ldaps(tls_files, "escapes", "--format", fmt, *FAST)
+    assert run.code in (0, 1, 2), run.stderr
+    assert "Traceback" not in run.stderr and peak < RSS_LIMIT
+    for stream in (run.stdout, run.stderr):
+        assert not raw.search(stream), repr(raw.search(stream))
+    if fmt == "text":
+        assert "Contoso \\x1b]0;owned" in run.stdout and "AB\\x1b]0;owned" in run.stdout
+    else:
+        assert "\\u001b]0;owned\\u0007" in run.stdout and "\\u202e" in run.stdout
