@@ -18,8 +18,9 @@ after the bind (searches of the forest):
   whose ``displayName`` is ``huge_size`` bytes; ``blob-size`` makes each licence blob
   ``blob_size`` bytes (legal up to 5 MB); ``bad-guids`` sends 15- and 17-byte GUIDs;
   ``referral`` answers the activation-objects search with a referral (and a continuation
-  reference) to ``referral_url``; ``escapes`` sends an object whose CN (so its DN), display
-  name and partial product key carry terminal escape sequences (ESC, BEL, C1 CSI, a bidi
+  reference) to ``referral_url``; ``tls-drip`` (LDAPS) answers the TLS ClientHello with a
+  record header announcing 16 KB and then drips it; ``escapes`` sends an object whose CN (so
+  its DN), display name and partial product key carry terminal escape sequences (ESC, BEL, C1 CSI, a bidi
   override); ``ok`` behaves.
 
 Searches are answered with hand-written BER (``ber``), so sizes and lengths are exact.
@@ -28,6 +29,7 @@ Searches are answered with hand-written BER (``ber``), so sizes and lengths are 
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -300,6 +302,18 @@ class HostileLdapServer(WindowsBindServer):
     """A :class:`WindowsBindServer` whose sessions misbehave as ``config.mode`` says."""
 
     session_class = HostileSession
+
+    def _serve(self, conn: socket.socket, tls: bool) -> None:
+        if tls and self.config.mode == "tls-drip":
+            with contextlib.suppress(OSError):
+                conn.recv(65536)  # the ClientHello
+                record = b"\x16\x03\x03\x40\x00" + b"\x02" * 0x4000  # a 16 KB handshake record
+                for index in range(len(record)):
+                    conn.sendall(record[index:index + 1])
+                    time.sleep(self.config.drip_interval)
+            conn.close()
+            return
+        super()._serve(conn, tls)
 
     def __init__(self, config: HostileConfig, host: str = "127.0.0.1") -> None:
         super().__init__(config, host)

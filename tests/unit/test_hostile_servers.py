@@ -250,3 +250,23 @@ def test_escapes_from_the_directory_never_reach_the_terminal(tls_files: TlsFiles
         assert "Contoso \\x1b]0;owned" in run.stdout and "AB\\x1b]0;owned" in run.stdout
     else:
         assert "\\u001b]0;owned\\u0007" in run.stdout and "\\u202e" in run.stdout
+
+
+def test_a_dripped_tls_handshake_ends_within_the_timeout(tls_files: TlsFiles) -> None:
+    """Each byte of the handshake comes within --timeout; the whole never completes. Python's
+    ssl bounds the whole handshake by the socket timeout, so --timeout ends it."""
+    import time
+
+    started = time.monotonic()
+    run, peak, server = _ldaps(tls_files, "tls-drip", "--timeout", "1", "--deadline", "30")
+    took = time.monotonic() - started
+    line = _one_line(run, peak)
+    assert f"cannot reach {server}: no answer to the TLS handshake within 1 s" in line, line
+    assert took < 10, f"{took:.1f} s"
+
+
+def test_the_run_deadline_ends_a_dripped_tls_handshake(tls_files: TlsFiles) -> None:
+    """A run deadline shorter than --timeout ends the handshake too (the watchdog)."""
+    run, peak, server = _ldaps(tls_files, "tls-drip", "--timeout", "5", "--deadline", "2")
+    line = _one_line(run, peak)
+    assert f"{server}: the run's deadline of 2 s passed during the TLS handshake" in line, line

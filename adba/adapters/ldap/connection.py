@@ -338,6 +338,8 @@ def _connect_one(endpoint: Endpoint, options: ConnectOptions, method: AuthMethod
     )
     budget = Budget(label, idle=options.timeout, deadline=options.deadline, ends_at=ends_at)
     install(conn, budget)
+    if tls is not None:
+        tls.budget = budget
     log.info("connecting to %s (%s)", label, options.transport.label)
     try:
         conn.open()
@@ -348,6 +350,8 @@ def _connect_one(endpoint: Endpoint, options: ConnectOptions, method: AuthMethod
             try:
                 started = conn.start_tls()
             except LDAPStartTLSError as exc:
+                if tls is not None and tls.expired is not None:
+                    raise tls.expired from exc
                 if tls is not None and tls.last_exception is not None:
                     _raise_tls_error(tls.last_exception, endpoint, options)
                 raise _NoTls(f"{label} refused StartTLS: {exc}",
@@ -473,6 +477,8 @@ def _closed_before_tls(label: str) -> _NoTls:
 
 def _raise_open_error(exc: LDAPException, endpoint: Endpoint, tls: ValidatingTls | None,
                       options: ConnectOptions) -> None:
+    if tls is not None and tls.expired is not None:
+        raise tls.expired from exc
     if tls is not None and tls.last_exception is not None:
         _raise_tls_error(tls.last_exception, endpoint, options)
     text = str(exc)

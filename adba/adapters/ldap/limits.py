@@ -118,6 +118,23 @@ class Budget:
         return self.fault(f"{self.label}: the run's deadline of {self.deadline:g} s passed "
                           "while waiting for the server", "raise --deadline")
 
+    def handshake_limit(self) -> tuple[float, str]:
+        """Seconds left for a TLS handshake that starts now (the operation's or the run's
+        deadline, whichever is nearer) and which of the two it is."""
+        self.begin()
+        now = time.monotonic()
+        assert self._operation_ends is not None
+        return min((self._operation_ends - now, "operation"), (self.ends_at - now, "run"))
+
+    def handshake_expired(self, which: str, limit: float) -> AdbaError:
+        """The error for a TLS handshake the server did not complete in time."""
+        if which == "operation":
+            return self.fault(f"{self.label} did not complete the TLS handshake within "
+                              f"{limit:g} s ({OPERATION_FACTOR} x --timeout)",
+                              "raise --timeout if the DC is just slow")
+        return self.fault(f"{self.label}: the run's deadline of {self.deadline:g} s passed "
+                          "during the TLS handshake", "raise --deadline")
+
     def check_time(self) -> None:
         """Raise when the run's or the operation's deadline has already passed."""
         wait, which = self._wait()
