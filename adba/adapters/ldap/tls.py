@@ -80,8 +80,7 @@ class ValidatingTls(Tls):  # type: ignore[misc]
             return None
         budget = self.budget
         limit, which = budget.handshake_limit()
-        error = budget.handshake_expired(which, budget.operation if which == "operation"
-                                         else budget.deadline)
+        error = budget.expired(which, "the TLS handshake", "during the TLS handshake")
 
         def expire() -> None:
             self.expired = error
