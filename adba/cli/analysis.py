@@ -90,7 +90,10 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
     knowledge = load_knowledge_base()
     inputs = list(expand_inputs(reports))
     if not inputs:
-        raise UsageError("no report files found", "give files, directories or - for stdin")
+        where = ", ".join(reports[:3]) + (" ..." if len(reports) > 3 else "")
+        raise UsageError(f"no report files found in {where} (a directory is searched for "
+                         "regular files; hidden ones are skipped)",
+                         "give files, directories or - for stdin")
     unreadable: list[Unreadable] = []
     first: tuple[Any, Any] | None = None
     rest = 0
@@ -102,10 +105,12 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
         else:
             first = (item, read)
     if first is None:
+        shown = unreadable[:3]
+        told = any("adba reads" in u.reason or "it reads" in u.reason for u in shown)
         raise UsageError(f"none of the {len(inputs)} report(s) could be read: "
-                         + "; ".join(f"{u.source}: {u.reason}" for u in unreadable[:3]),
-                         "adba reads slmgr text, PowerShell output, CIM/WMI JSON or CSV, "
-                         "Security-SPP events and collector JSON")
+                         + "; ".join(f"{u.source}: {u.reason}" for u in shown),
+                         None if told else "adba reads slmgr text, PowerShell output, CIM/WMI "
+                         "JSON or CSV, Security-SPP events and collector JSON")
     status_ctx, report_progress = progress
     with status_ctx:
         _raw, data = load_forest(snapshot=snapshot, ldif=ldif, demo=demo, live=live,
