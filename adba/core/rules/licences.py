@@ -77,9 +77,9 @@ KNOWN_FORGERY = RuleText(
     "ADBA-LIC-006", Severity.HIGH,
     "A licence blob is a publicly known forgery's file",
     "Its SHA-256 equals a licence file that a public forgery script stores on the objects it "
-    "writes (adba/data/licences.json names the file and its source). The file is genuinely "
-    "signed by Microsoft, for another product, so its signature verifies: only its digest and "
-    "its contents give it away.",
+    "writes (adba/data/licences.json names the file and its source). The file is a real "
+    "licence of another product, copied as it is, so its signature verifies: only its digest "
+    "and its contents give it away.",
     FORGED_HINT,
 )
 UNVERIFIABLE = RuleText(
