@@ -17,7 +17,7 @@ MiB = 1024 * 1024
 SNAPSHOT_MAX = 2048 * MiB
 """A snapshot with 100,000 computers is about 40 MB; its rows are streamed, not held."""
 SNAPSHOT_HEAD_MAX = 256 * MiB
-"""Everything before the computer rows (licence blobs are kept as size and digest only)."""
+"""Everything before the computer rows, licence blobs included (base64, at most 5 MB each)."""
 LDIF_MAX = 256 * MiB
 """An ldifde export of the container: licence blobs are at most 5 MB each (rangeUpper)."""
 PRODUCT_DB_MAX = 16 * MiB
@@ -39,6 +39,14 @@ def _a(what: str) -> str:
     return ("an " if what[:1].lower() in "aeiou" or what.startswith("LDIF") else "a ") + what
 
 
+def _size(limit: int) -> str:
+    return f"{limit // MiB:,} MB" if limit >= MiB else f"{limit // 1024:,} KB"
+
+
+def _file(what: str) -> str:
+    return what if what.endswith("file") else f"{what} file"
+
+
 def check_regular(path: Path, limit: int, what: str) -> int:
     """The size of ``path``, a regular file of at most ``limit`` bytes; ``InputFileError``
     otherwise (missing, a directory, a FIFO or device, too large), before anything is opened."""
@@ -48,13 +56,13 @@ def check_regular(path: Path, limit: int, what: str) -> int:
     except OSError as exc:
         raise InputFileError(name, f"cannot read: {exc.strerror or exc}") from exc
     if stat.S_ISDIR(info.st_mode):
-        raise InputFileError(name, "is a directory", hint=f"give the {what} file itself")
+        raise InputFileError(name, "is a directory", hint=f"give the {_file(what)} itself")
     if not stat.S_ISREG(info.st_mode):
         raise InputFileError(name, f"is {file_kind(info.st_mode)}; adba reads only regular "
                                    "files", hint="copy it to a file first")
     if info.st_size > limit:
         raise InputFileError(name, f"too large for {_a(what)} ({info.st_size / MiB:,.1f} MB; at "
-                                   f"most {limit // MiB:,} MB)")
+                                   f"most {_size(limit)})")
     return info.st_size
 
 
@@ -74,6 +82,6 @@ def read_file(path: Path, limit: int, what: str) -> bytes:
     except OSError as exc:
         raise InputFileError(name, f"cannot read: {exc.strerror or exc}") from exc
     if len(data) > limit:
-        raise InputFileError(name, f"too large for {_a(what)} (grew past {limit // MiB:,} MB "
+        raise InputFileError(name, f"too large for {_a(what)} (grew past {_size(limit)} "
                                    "while read)")
     return data

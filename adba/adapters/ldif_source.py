@@ -11,7 +11,7 @@ from pathlib import Path
 from adba import __version__
 from adba.adapters.input_files import LDIF_MAX, read_file
 from adba.adapters.ldif import LdifError, LdifRecord, parse_ldif
-from adba.adapters.records import RawEntry, RawForest, digest
+from adba.adapters.records import RawEntry, RawForest
 from adba.core.models import (
     AO_CONTAINER_RDN,
     LICENCE_ATTRIBUTES,
@@ -91,7 +91,7 @@ def _entry(record: LdifRecord) -> RawEntry:
     entry = RawEntry(dn=record.dn)
     for attr, values in record.attributes.items():
         if attr.lower() in _LICENCES:
-            entry.blobs[attr] = [digest(v) for v in values]
+            entry.add_licences(attr, list(values))
         else:
             entry.attributes[attr] = list(values)
     return entry

@@ -1,8 +1,9 @@
 """What a scan read, as raw LDAP values: the one form shared by live reads, snapshots and LDIF.
 
 Raw values stay bytes here; ``adba.adapters.decode`` turns a ``RawForest`` into core models,
-so every source goes through the same decoding. Licence blobs (up to 5 MB each) are kept only
-as size and SHA-256 digest.
+so every source goes through the same decoding. Licence blobs (up to 5 MB each) are kept as
+size, SHA-256 digest and what their licences say (read and verified once, here), and their
+bytes only for a snapshot.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ class RawEntry:
     dn: str
     attributes: dict[str, list[bytes]] = field(default_factory=dict)
     blobs: dict[str, list[Blob]] = field(default_factory=dict)
+    blob_bytes: dict[str, list[bytes]] = field(default_factory=dict)
+    """The licence bytes themselves, kept only to be written into a snapshot."""
+
+    def add_licences(self, name: str, values: list[bytes]) -> None:
+        """Keep a licence attribute: its digest, what its licences say, and its bytes."""
+        self.blobs[name] = [licence_blob(v) for v in values]
+        self.blob_bytes[name] = list(values)
 
     def get(self, name: str) -> list[bytes]:
         """Values of an attribute, case-insensitive; empty when absent."""
@@ -43,6 +51,14 @@ class RawEntry:
 def digest(value: bytes) -> Blob:
     """Size and SHA-256 of a binary value."""
     return Blob(size=len(value), sha256=hashlib.sha256(value).hexdigest())
+
+
+def licence_blob(value: bytes) -> Blob:
+    """Size, SHA-256 and the licences read and verified (see :mod:`adba.adapters.xrml`)."""
+    from adba.adapters.xrml import read_licence_blob
+
+    return Blob(size=len(value), sha256=hashlib.sha256(value).hexdigest(),
+                content=read_licence_blob(value))
 
 
 @dataclass

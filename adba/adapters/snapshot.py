@@ -1,7 +1,9 @@
 """Snapshot files: what a scan read, saved as versioned JSON and read back for offline scans.
 
 Values are stored raw: text attributes as strings, binary ones as ``{"b64": ...}``, licence
-blobs as ``{"size": ..., "sha256": ...}``. Reading a snapshot rebuilds the same ``RawForest``
+blobs as ``{"size": ..., "sha256": ..., "b64": ...}`` (the bytes too, so that an offline scan
+reads and verifies the licences again; a snapshot of an older adba has no ``b64`` and gives
+digests only). Reading a snapshot rebuilds the same ``RawForest``
 that a live scan produces, so the same decoding and rules apply.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -17,7 +20,7 @@ from typing import Any, TextIO
 
 from adba.adapters.computer_records import computer_from_attributes
 from adba.adapters.input_files import SNAPSHOT_HEAD_MAX, SNAPSHOT_MAX, check_regular
-from adba.adapters.records import RawEntry, RawForest
+from adba.adapters.records import RawEntry, RawForest, licence_blob
 from adba.core.coverage import Computer
 from adba.core.models import Blob, Readability, SourceInfo, SourceKind
 from adba.errors import InputFileError
@@ -42,6 +45,15 @@ def _encode_value(name: str, value: bytes) -> Any:
     return {"b64": base64.b64encode(value).decode("ascii")}
 
 
+def _encode_blob(blob: Blob, data: list[bytes]) -> dict[str, Any]:
+    """Size and digest, and the bytes (base64) when they were read, so that the licences are
+    read and verified again from the snapshot."""
+    encoded: dict[str, Any] = {"size": blob.size, "sha256": blob.sha256}
+    if data:
+        encoded["b64"] = base64.b64encode(data[0]).decode("ascii")
+    return encoded
+
+
 def _encode_entry(entry: RawEntry | None) -> Any:
     if entry is None:
         return None
@@ -49,7 +61,8 @@ def _encode_entry(entry: RawEntry | None) -> Any:
         "dn": entry.dn,
         "attributes": {k: [_encode_value(k, v) for v in vals]
                        for k, vals in sorted(entry.attributes.items())},
-        "blobs": {k: [{"size": b.size, "sha256": b.sha256} for b in vals]
+        "blobs": {k: [_encode_blob(b, entry.blob_bytes.get(k, [])[i:i + 1])
+                      for i, b in enumerate(vals)]
                   for k, vals in sorted(entry.blobs.items())},
     }
 
@@ -173,19 +186,29 @@ class _Reader:
                 raise self.fail(f"{where}.attributes.{name}", "expected a list")
             attrs[name] = [self.value(v, f"{where}.attributes.{name}[{i}]")
                            for i, v in enumerate(values)]
-        blobs: dict[str, list[Blob]] = {}
+        entry = RawEntry(dn=dn, attributes=attrs)
         for name, values in self.obj(data.get("blobs", {}), f"{where}.blobs").items():
             if not isinstance(values, list):
                 raise self.fail(f"{where}.blobs.{name}", "expected a list")
-            items = []
+            items, raw = [], []
             for i, b in enumerate(values):
-                b = self.obj(b, f"{where}.blobs.{name}[{i}]")
+                here = f"{where}.blobs.{name}[{i}]"
+                b = self.obj(b, here)
                 size, sha = b.get("size"), b.get("sha256")
                 if not isinstance(size, int) or not isinstance(sha, str) or len(sha) != 64:
-                    raise self.fail(f"{where}.blobs.{name}[{i}]", "expected size and sha256")
-                items.append(Blob(size=size, sha256=sha))
-            blobs[name] = items
-        return RawEntry(dn=dn, attributes=attrs, blobs=blobs)
+                    raise self.fail(here, "expected size and sha256")
+                if "b64" not in b:  # a snapshot that kept only the digest
+                    items.append(Blob(size=size, sha256=sha))
+                    continue
+                value = self.value({"b64": b["b64"]}, f"{here}.b64")
+                if len(value) != size or hashlib.sha256(value).hexdigest() != sha.lower():
+                    raise self.fail(here, "the licence bytes do not match their size and sha256")
+                items.append(licence_blob(value))
+                raw.append(value)
+            entry.blobs[name] = items
+            if raw:
+                entry.blob_bytes[name] = raw
+        return entry
 
 
 ROWS_MARKER = '  "computers": ['

@@ -20,6 +20,7 @@ def analyse_forest(*, snapshot: Path | None, ldif: Path | None, demo: bool, live
                    progress: Progress) -> ScanResult:
     """Read the source, run the rules, and (optionally) count coverage while connected."""
     from adba.adapters.catalog_file import load_catalog
+    from adba.adapters.licence_data_file import packaged_licence_data
     from adba.cli.sources import open_source
     from adba.core.coverage import CoverageCounter
     from adba.core.rules import RuleContext, run_rules
@@ -36,7 +37,8 @@ def analyse_forest(*, snapshot: Path | None, ldif: Path | None, demo: bool, live
         catalog = user_catalog or load_catalog(None)
         data = loaded.data
         now = datetime.now(UTC)
-        findings = run_rules(data, RuleContext(today=now.date(), catalog=catalog))
+        findings = run_rules(data, RuleContext(today=now.date(), catalog=catalog,
+                                               licence_data=packaged_licence_data()))
         if coverage and loaded.computers is not None:
             counter = CoverageCounter(catalog, data.objects, now, stale_days, max_listed)
             counter.add_all(loaded.computers)
@@ -143,7 +145,10 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
     knowledge = load_knowledge_base()
     inputs = list(expand_inputs(reports))
     if not inputs:
-        raise UsageError("no report files found", "give files, directories or - for stdin")
+        where = ", ".join(reports[:3]) + (" ..." if len(reports) > 3 else "")
+        raise UsageError(f"no report files found in {where} (a directory is searched for "
+                         "regular files; hidden ones are skipped)",
+                         "give files, directories or - for stdin")
     unreadable: list[Unreadable] = []
     first: tuple[Any, Any] | None = None
     rest = 0
@@ -155,10 +160,12 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
         else:
             first = (item, read)
     if first is None:
+        shown = unreadable[:3]
+        told = any("adba reads" in u.reason or "it reads" in u.reason for u in shown)
         raise UsageError(f"none of the {len(inputs)} report(s) could be read: "
-                         + "; ".join(f"{u.source}: {u.reason}" for u in unreadable[:3]),
-                         "adba reads slmgr text, PowerShell output, CIM/WMI JSON or CSV, "
-                         "Security-SPP events and collector JSON")
+                         + "; ".join(f"{u.source}: {u.reason}" for u in shown),
+                         None if told else "adba reads slmgr text, PowerShell output, CIM/WMI "
+                         "JSON or CSV, Security-SPP events and collector JSON")
     status_ctx, report_progress = progress
     copies = None
     with status_ctx:

@@ -123,6 +123,10 @@ def data_json(result: res.Result) -> dict[str, Any]:
         return render_catalog.explain_json(result)
     if isinstance(result, res.ExplainResult):
         return render_explain.explain_json(result)
+    if isinstance(result, res.LicenceResult):
+        from adba.cli.render_licences import licence_file_json
+
+        return licence_file_json(result)
     if isinstance(result, res.RulesResult):
         return {"query": result.query, "rules": [
             {"rule_id": r.rule_id, "severity": r.severity.value, "title": r.title,
@@ -207,6 +211,9 @@ def container_json(c: ContainerInfo, data: ForestData) -> dict[str, Any]:
 
 def object_json(o: ActivationObject, catalog: Catalog | None = None) -> dict[str, Any]:
     """One activation object, decoded, with its CSVLK and products named where known."""
+    from adba.cli.render_licences import object_licence_json
+
+    licences, summary = object_licence_json(o)
     pid = o.extended_pid
     iid = split_installation_id(o.installation_id) if o.installation_id else None
     cid = split_confirmation_id(o.confirmation_id) if o.confirmation_id else None
@@ -239,7 +246,8 @@ def object_json(o: ActivationObject, catalog: Catalog | None = None) -> dict[str
             "groups": len(cid.groups) if cid else None,
             "check_digits_ok": cid.ok if cid else False,
         },
-        "licences": {name: {"size": b.size, "sha256": b.sha256} for name, b in o.licences},
+        "licences": licences,
+        "licence_summary": summary,
     }
 
 

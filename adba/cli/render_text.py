@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from adba import __version__
+from adba.cli.render_licences import licence_rows
 from adba.core import results as res
 from adba.core.catalog import Catalog
 from adba.core.coverage import CoverageReport
@@ -124,6 +125,8 @@ def objects_table(data: ForestData, catalog: Catalog | None = None) -> Group:
         table.add_row("   Key", f"{escape(obj.partial_product_key or '—')} · {licence} · "
                                 f"created {created}")
         table.add_row("   Enables", _enables(obj, catalog))
+        for label, cell in licence_rows(obj):
+            table.add_row(label, cell)
         blocks.append(table)
     return Group(*blocks)
 
@@ -456,3 +459,7 @@ def render_result(console: Console, result: res.Result, exit_code: int) -> None:
         render_explain.explain_text(console, result)
     elif isinstance(result, res.RulesResult):
         render_rules(console, result)
+    elif isinstance(result, res.LicenceResult):
+        from adba.cli.render_licences import render_licence_file
+
+        render_licence_file(console, result)

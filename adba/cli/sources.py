@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adba.adapters.decode import decode_forest
+from adba.adapters.input_files import read_file
 from adba.adapters.ldif_source import read_ldif
 from adba.adapters.records import RawForest
 from adba.adapters.snapshot import read_snapshot, snapshot_computers
 from adba.core.coverage import Computer
 from adba.core.models import ForestData
-from adba.errors import CredentialError, UsageError
+from adba.errors import CredentialError, InputFileError, UsageError
 
 if TYPE_CHECKING:  # the LDAP stack is imported only when a DC is contacted
     from adba.adapters.ldap.connection import ConnectOptions, SessionInfo
@@ -53,14 +54,21 @@ def live_options(values: dict[str, Any]) -> LiveOptions:
                        values["timeout"], values["server_name"], values["deadline"])
 
 
+PASSWORD_FILE_MAX = 64 * 1024
+"""A password file holds one line; anything larger is not one."""
+
+
 def read_password(options: LiveOptions) -> str:
     """The password from --password-file, ADBA_PASSWORD, or a hidden prompt (in that order)."""
     if options.password_file is not None:
         try:
-            text = options.password_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CredentialError(f"--password-file {options.password_file}: "
-                                  f"{exc.strerror or exc}") from exc
+            data = read_file(options.password_file, PASSWORD_FILE_MAX, "password file")
+            text = data.decode("utf-8-sig")
+        except InputFileError as exc:
+            raise CredentialError(f"--password-file {exc.message}", exc.hint) from exc
+        except UnicodeDecodeError as exc:
+            raise CredentialError(f"--password-file {options.password_file}: not UTF-8 text",
+                                  "save the password as UTF-8") from exc
         password = text.rstrip("\r\n")
         if not password:
             raise CredentialError(f"--password-file {options.password_file} is empty")

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from adba.core.epid import ExtendedPid
+from adba.core.licences import LicenceDocument
 from adba.core.security_descriptor import SecurityDescriptor
 
 AO_CONTAINER_RDN = "CN=Activation Objects,CN=Microsoft SPP,CN=Services"
@@ -71,10 +72,12 @@ class GuidValue:
 
 @dataclass(frozen=True)
 class Blob:
-    """A binary attribute kept as its size and SHA-256 digest, not its bytes."""
+    """A licence attribute kept as its size, SHA-256 digest and what its licences say, not its
+    bytes. ``content`` is None when the source kept only the digest (an older snapshot)."""
 
     size: int
     sha256: str
+    content: LicenceDocument | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class ActivationObject:
         return attribute.lower() in self.present_attributes
 
     def licence(self, attribute: str) -> Blob | None:
-        """The size and digest of a licence attribute, when present."""
+        """The size, digest and content of a licence attribute, when present."""
         for name, blob in self.licences:
             if name.lower() == attribute.lower():
                 return blob

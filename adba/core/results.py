@@ -18,6 +18,8 @@ from adba.core.coverage import CoverageReport
 from adba.core.diagnose import ProductDiagnosis
 from adba.core.findings import Finding, RuleText
 from adba.core.hresults import HResultEntry, KnowledgeBase
+from adba.core.licence_data import ForgedFile
+from adba.core.licences import ChainLink, LicenceDocument
 from adba.core.models import ForestData
 
 Outcome = Literal["complete", "incomplete"]
@@ -185,5 +187,22 @@ class WrittenFile(_Lookup):
     command: str = "snapshot"
 
 
+@dataclass(frozen=True)
+class LicenceResult:
+    """``adba licence FILE``: one ``.xrm-ms`` file read and verified, and its findings."""
+
+    path: str
+    size: int
+    sha256: str
+    document: LicenceDocument
+    chain: tuple[ChainLink, ...]
+    forged: ForgedFile | None
+    source: str | None
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()
+    command: str = "licence"
+    outcome: Outcome = "complete"
+
+
 Result = (ScanResult | ConsistencyResult | CoverageResult | DiagnoseResult | CatalogListResult
-          | CatalogExplainResult | ExplainResult | RulesResult | WrittenFile)
+          | CatalogExplainResult | ExplainResult | RulesResult | LicenceResult | WrittenFile)

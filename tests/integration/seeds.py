@@ -7,7 +7,9 @@ compare the scan's findings with exactly what was planted.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
+from tests.support import xrml_signer
 from tests.testdc import ActivationObjectSeed, DCSpec
 
 
@@ -35,6 +37,7 @@ KMS_WS2019 = "8449b1fb-f0ea-497a-99ab-66ca96e9a0f5"
 KMS_WIN10 = "58e2134f-8e11-4d17-9cb2-91069c151148"
 KMS_OFFICE2021 = "86d50b16-4808-41af-b83b-b338274318b2"
 KMS_LTSC2021 = "3b576817-7b75-4362-9e13-223f2d9e9c97"
+KMS_OFFICE2024 = "a8973cb5-bf03-0a4c-9cef-703099645ab3"
 # The counted-id lists of the Windows 10 CSVLKs, as Microsoft's licences give them (kmsrsos).
 _WIN10_BASE = ["58e2134f-8e11-4d17-9cb2-91069c151148", "7fde5219-fbfa-484a-82c9-34d1ad53e856",
                "212a64dc-43b1-4d3d-a30c-2fc69d2095c6", "3c40b358-5948-45af-923b-53d21fcc7e79",
@@ -49,9 +52,35 @@ BAD_IID = GOOD_IID[:-1] + ("0" if GOOD_IID[-1] != "0" else "1")
 GOOD_CID = "".join(_cid_group(f"{n:05d}") for n in (12345, 67890, 13579, 24680,
                                                      11223, 34455, 66778, 89900))
 
-ONLINE = {"msSPP-OnlineLicense": [b"<online licence: test bytes>" * 40],
-          "msSPP-ConfigLicense": [b"<config licence: test bytes>" * 30],
-          "msSPP-IssuanceLicense": [b"<issuance licence: test bytes>" * 20]}
+OFFICE2024_CSVLK = "f3d89bbf-c0ec-47ce-a8fa-e5a5f97e447f"
+
+
+def _licences(sku: str, group: int, serial: int, *, phone: bool = False,
+              online: bool = True) -> dict[str, list[bytes | str]]:
+    """Licence blobs that fit the object, signed at test time (tests/support/xrml_signer.py):
+    a configuration licence with the CSVLK's entry (``group``, a key range holding
+    ``serial``), an online and/or phone use licence for the SKU, and the issuance licence that
+    certifies their signer."""
+    made = xrml_signer.object_licences(sku, group, serial=serial)
+    blobs: dict[str, list[bytes | str]] = {"msSPP-ConfigLicense": [made.config],
+                                           "msSPP-IssuanceLicense": [made.issuance]}
+    if online:
+        blobs["msSPP-OnlineLicense"] = [made.online]
+    if phone:
+        blobs["msSPP-PhoneLicense"] = [made.phone]
+    return blobs
+
+
+def _tampered(blobs: dict[str, list[bytes | str]]) -> dict[str, list[bytes | str]]:
+    """The same blobs with one byte of the online licence's title changed after signing."""
+    online = blobs["msSPP-OnlineLicense"][0]
+    assert isinstance(online, bytes)
+    at = online.index(b"<r:title>") + len(b"<r:title>")
+    changed = online[:at] + (b"X" if online[at:at + 1] != b"X" else b"Y") + online[at + 1:]
+    return {**blobs, "msSPP-OnlineLicense": [changed]}
+
+
+WS2022_LICENCES = _licences(WS2022_CSVLK, 4573, 12345)
 
 
 def _obj(cn: str, sku: str, kms: list[str], pid: str, key: str, name: str,
@@ -70,39 +99,65 @@ def _obj(cn: str, sku: str, kms: list[str], pid: str, key: str, name: str,
 MAIN_OBJECTS = (
     _obj("ao-ws2022", WS2022_CSVLK, [KMS_WS2022, KMS_WS2019, KMS_WIN10],
          "03612-04573-000-012345-03-1033-20348.0000-1502024", "7H3KQ", "Contoso WS2022 CSVLK",
-         **ONLINE),
+         **WS2022_LICENCES),
     _obj("ao-office2021-phone", OFFICE2021_CSVLK, [KMS_OFFICE2021],
          "03612-00206-571-234567-03-1033-19041.0000-0402023", "TJ4VB", "Office LTSC 2021",
-         **{"msSPP-PhoneLicense": [b"<phone licence: test bytes>" * 25],
-            "msSPP-ConfigLicense": [b"<config licence 2>" * 10],
-            "msSPP-IssuanceLicense": [b"<issuance licence 2>" * 10],
-            "msSPP-InstallationId": [GOOD_IID], "msSPP-ConfirmationId": [GOOD_CID]}),
+         **_licences(OFFICE2021_CSVLK, 206, 571234567, phone=True, online=False),
+         **{"msSPP-InstallationId": [GOOD_IID], "msSPP-ConfirmationId": [GOOD_CID]}),
     _obj("ao-forged", "00000000-0000-0000-0000-000000000000", [KMS_WIN10],
          "00000-01234-000-000000-03-1033-12345.0000-0012025", "XXXXX", "KMS AO"),
     _obj("ao-ws2022-again", WS2022_CSVLK, [KMS_WS2022, KMS_WS2019, KMS_WIN10],
          "03612-04573-000-012345-03-1033-20348.0000-1502024", "7H3KQ", "Contoso WS2022 (again)",
-         **ONLINE),
+         **WS2022_LICENCES),
     _obj("ao-bad-pid", WIN10_2015_CSVLK, WIN10_2015_KMS, "garbage-pid", "M4QDR", "Win10 2015",
-         **ONLINE),
+         **_licences(WIN10_2015_CSVLK, 206, 0)),
     _obj("ao-bad-iid", OFFICE2019_CSVLK, [KMS_OFFICE2019],
          "03612-00206-666-000001-03-1033-17763.0000-0412020", "B2C3D",
          "A name that is far longer than the forty characters allowed",
-         **{"msSPP-PhoneLicense": [b"<phone licence 3>" * 25],
+         **{"msSPP-PhoneLicense": _licences(OFFICE2019_CSVLK, 206, 666000001, phone=True,
+                                            online=False)["msSPP-PhoneLicense"],
             "msSPP-InstallationId": [BAD_IID], "msSPP-ConfirmationId": [GOOD_CID]}),
     _obj("ao-future", WIN10_2016_CSVLK, WIN10_2016_KMS,
          "03612-00206-531-000123-03-1033-14393.0000-1502031", "Q7RT9", "Win10 2016 future",
-         **ONLINE),
+         **_licences(WIN10_2016_CSVLK, 206, 531000123)),
     _obj("ao-tampered", WIN10_2019_CSVLK, [*WIN10_2019_KMS, KMS_LTSC2021],
          "03612-00206-256-000777-03-1033-17763.0000-0202022", "C9K3M", "Win10 2019 CSVLK",
-         **ONLINE),
+         **_licences(WIN10_2019_CSVLK, 206, 256000777)),
     _obj("ao-wrong-group", WS2019_CSVLK, [KMS_WS2019, "6e9fc069-257d-4bc4-b4a7-750514d32743",
                                            "8456efd3-0c04-4089-8740-5b7238535a65"],
          "03612-04573-551-000042-03-1033-17763.0000-0302021", "HT6QD", "WS2019 CSVLK",
-         **ONLINE),
+         # The configuration gives WS2019's real group (206), not the PID's 04573.
+         **_licences(WS2019_CSVLK, 206, 551000042)),
     _obj("ao-mixed", OFFICE2021_CSVLK, [KMS_OFFICE2021, KMS_WIN10],
          "03612-00206-571-000099-03-1033-19041.0000-0502023", "P8DRK", "Office 2021 + Windows",
-         **ONLINE),
+         # its online licence was edited after signing (one byte of its title)
+         **_tampered(_licences(OFFICE2021_CSVLK, 206, 571000099))),
 )
+
+# An object that looks genuine on its face (a real CSVLK SKU, a PID inside its key block,
+# valid IID/CID check digits, the CSVLK's exact KMS ids) but carries the public forgery
+# script's phone and pkeyconfig licences. Those files may not be copied into the repository:
+# they are read from ../shared/testdata/xrml, and the object exists only where they do
+# (tests/integration/test_licences_live.py skips, or fails under CI, without them).
+SHARED_XRML = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "xrml"
+COPIED_LICENCES_CN = "ao-copied-licences"
+
+
+def _copied_licences() -> tuple[ActivationObjectSeed, ...]:
+    phone, config = SHARED_XRML / "phone.xrm-ms", SHARED_XRML / "pkeyconfig.xrm-ms"
+    if not (phone.is_file() and config.is_file()):
+        return ()
+    # Office LTSC 2024: a CSVLK no other seeded object shares, so coverage, redundancy and
+    # duplicate findings of the other objects stay as they are.
+    return (_obj(COPIED_LICENCES_CN, OFFICE2024_CSVLK, [KMS_OFFICE2024],
+                 "03612-00206-591-000123-03-1033-26100.0000-1502025", "9QRT4",
+                 "Office LTSC 2024 CSVLK",
+                 **{"msSPP-PhoneLicense": [phone.read_bytes()],
+                    "msSPP-ConfigLicense": [config.read_bytes()],
+                    "msSPP-InstallationId": [GOOD_IID], "msSPP-ConfirmationId": [GOOD_CID]}),)
+
+
+MAIN_OBJECTS = MAIN_OBJECTS + _copied_licences()
 
 # Rule ids each seeded object must raise (and nothing else). ao-ws2022 is the older duplicate:
 # the finding is reported on the newest object, ao-ws2022-again.
@@ -117,9 +172,14 @@ EXPECTED_OBJECT_FINDINGS: dict[str, set[str]] = {
     "ao-bad-iid": {"ADBA-PHONE-001", "ADBA-OBJ-005", "ADBA-CAT-006"},
     "ao-future": {"ADBA-PID-002", "ADBA-CAT-005"},
     "ao-tampered": {"ADBA-CAT-002"},
-    "ao-wrong-group": {"ADBA-CAT-003"},
-    "ao-mixed": {"ADBA-CAT-004", "ADBA-DUP-001"},
+    # The test-signed configuration licence gives the CSVLK's real group: the licences agree
+    # with the catalog that the PID's group is wrong.
+    "ao-wrong-group": {"ADBA-CAT-003", "ADBA-LIC-005"},
+    "ao-mixed": {"ADBA-CAT-004", "ADBA-DUP-001", "ADBA-LIC-001"},
 }
+if any(o.cn == COPIED_LICENCES_CN for o in MAIN_OBJECTS):
+    EXPECTED_OBJECT_FINDINGS[COPIED_LICENCES_CN] = {"ADBA-LIC-003", "ADBA-LIC-004",
+                                                    "ADBA-LIC-006"}
 # Domain Users may create children: planted by the seed below, raised on the container.
 MAIN_CONTAINER_FINDINGS = {"ADBA-ACL-002"}
 DOMAIN_USERS_CREATE_CHILD = "(A;;CC;;;DU)"

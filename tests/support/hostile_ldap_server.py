@@ -18,7 +18,10 @@ after the bind (searches of the forest):
   whose ``displayName`` is ``huge_size`` bytes; ``blob-size`` makes each licence blob
   ``blob_size`` bytes (legal up to 5 MB); ``bad-guids`` sends 15- and 17-byte GUIDs;
   ``referral`` answers the activation-objects search with a referral (and a continuation
-  reference) to ``referral_url``; ``ok`` behaves.
+  reference) to ``referral_url``; ``tls-drip`` (LDAPS) answers the TLS ClientHello with a
+  record header announcing 16 KB and then drips it; ``escapes`` sends an object whose CN (so
+  its DN), display name and partial product key carry terminal escape sequences (ESC, BEL, C1 CSI, a bidi
+  override); ``ok`` behaves.
 
 Searches are answered with hand-written BER (``ber``), so sizes and lengths are exact.
 """
@@ -26,6 +29,7 @@ Searches are answered with hand-written BER (``ber``), so sizes and lengths are 
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -267,6 +271,13 @@ class HostileSession(_Session):
             self._answer(msgid, [_obj(1, objectGUID=[b"\x01" * 15]),
                                  _obj(2, **{"msSPP-CSVLKSkuId": [SKU + b"\x00"]}),
                                  _obj(3, **{"msSPP-KMSIds": [b"\x02" * 15]})])
+        elif mode == "escapes":
+            evil = "\x1b]0;owned\x07\x1b[2J\u009b31m\u202e"
+            dn, attrs = _obj(1, displayName=[f"Contoso {evil} CSVLK".encode()],
+                             **{"msSPP-CSVLKPartialProductKey": [f"AB{evil}".encode()]})
+            evil_dn = dn.replace("CN=01", f"CN=01{evil}", 1)
+            attrs["cn"] = [f"01{evil}".encode()]
+            self._answer(msgid, [(evil_dn, attrs), _obj(2)])
         elif mode == "referral":
             url = self.config.referral_url
             self.send(message(msgid, tlv(0x73, tlv(0x04, url.encode()))))
@@ -291,6 +302,18 @@ class HostileLdapServer(WindowsBindServer):
     """A :class:`WindowsBindServer` whose sessions misbehave as ``config.mode`` says."""
 
     session_class = HostileSession
+
+    def _serve(self, conn: socket.socket, tls: bool) -> None:
+        if tls and self.config.mode == "tls-drip":
+            with contextlib.suppress(OSError):
+                conn.recv(65536)  # the ClientHello
+                record = b"\x16\x03\x03\x40\x00" + b"\x02" * 0x4000  # a 16 KB handshake record
+                for index in range(len(record)):
+                    conn.sendall(record[index:index + 1])
+                    time.sleep(self.config.drip_interval)
+            conn.close()
+            return
+        super()._serve(conn, tls)
 
     def __init__(self, config: HostileConfig, host: str = "127.0.0.1") -> None:
         super().__init__(config, host)

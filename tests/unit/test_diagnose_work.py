@@ -119,3 +119,16 @@ def test_one_line_joins_at_every_line_break_splitlines_knows(text: str, expected
     from adba.adapters.reports.spp_events import one_line
 
     assert one_line(text) == expected
+
+
+def test_a_directory_is_walked_in_sorted_path_order_without_hidden_entries(tmp_path: Path) -> None:
+    """The order of ``sorted(rglob)`` by path parts, hidden files and folders skipped, links to
+    folders not followed."""
+    for name in ["b/x.txt", "b.txt", "a/z/1.txt", "a/2.txt", "B.txt", ".hidden/h.txt", "c/.h.txt",
+                 "c/d.txt", "a b/e.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "c", target_is_directory=True)
+    names = [item.name for item in expand_inputs([str(tmp_path)])]
+    rel = [str(Path(n).relative_to(tmp_path)) for n in names]
+    assert rel == ["B.txt", "a/2.txt", "a/z/1.txt", "a b/e.txt", "b/x.txt", "b.txt", "c/d.txt"]

@@ -22,10 +22,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from adba.adapters.decode import decode_forest
+from adba.adapters.catalog_file import load_catalog
+from adba.adapters.computer_records import computer_from_attributes
+from adba.adapters.decode import decode_activation_object, decode_forest
 from adba.adapters.input_files import SNAPSHOT_MAX
 from adba.adapters.ldif import LdifError, parse_ldif
 from adba.adapters.ldif_source import forest_from_records
+from adba.adapters.records import RawEntry
 from adba.adapters.reports.registry import Input, read_input
 from adba.adapters.snapshot import read_snapshot
 from adba.cli.render_json import diagnose_report_json, dumps
@@ -180,3 +183,105 @@ def test_fuzz_pid_and_phone_id_decoders(text: str) -> None:
         groups = split(text)
         if groups is not None:
             json.dumps(groups.__dict__ if hasattr(groups, "__dict__") else str(groups))
+
+
+def _licence_seeds() -> list[bytes]:
+    from tests.support import xrml_signer as xs
+
+    made = xs.object_licences(xs.WS2022_CSVLK, 4573, serial=12345)
+    return [made.online, made.config, made.issuance, made.phone]
+
+
+@st.composite
+def mutated_licence(draw: st.DrawFn) -> bytes:
+    """A test-signed licence with up to six mutations (flips, cuts, repeats, insertions)."""
+    data = bytearray(draw(st.sampled_from(_licence_seeds())))
+    for _ in range(draw(st.integers(0, 6))):
+        if not data:
+            break
+        op = draw(st.sampled_from(["flip", "cut", "repeat", "insert"]))
+        at = draw(st.integers(0, len(data) - 1))
+        if op == "flip":
+            data[at] = draw(st.integers(0, 255))
+        elif op == "cut":
+            del data[at:at + draw(st.integers(1, 400))]
+        elif op == "repeat":
+            data[at:at] = data[at:at + draw(st.integers(1, 200))] * draw(st.integers(1, 20))
+        else:
+            data[at:at] = draw(st.sampled_from([
+                b"<!DOCTYPE r [<!ENTITY a 'x'>]>", b"&a;", b"<![CDATA[x]]>", b"<!-- c -->",
+                b"<?pi x?>", b"xmlns:r=\"urn:other\" ", b"\xff\xfe", b"\x00", b"<r:grant>" * 50,
+                "\u202e".encode()]))
+    return bytes(data)
+
+
+@FUZZ
+@given(st.one_of(mutated_licence(), st.binary(max_size=2048)))
+@example(b"\xef\xbb\xbf")
+@example(b"<r:license xmlns:r='urn:mpeg:mpeg21:2003:01-REL-R-NS'/>")
+def test_fuzz_xrml_reader(data: bytes) -> None:
+    """Whatever the bytes: a LicenceDocument (readable or with its one-line error) that the
+    renderers can print, never an exception."""
+    from adba.adapters.xrml import read_licence_blob
+    from adba.cli.render_licences import licence_json, signature_text
+    from adba.core.licences import LicenceDocument
+
+    doc = read_licence_blob(data)
+    assert isinstance(doc, LicenceDocument)
+    assert doc.error is None or "\n" not in doc.error
+    for lic in doc.licences:
+        json.dumps(licence_json(lic, None))
+        signature_text(lic.signature)
+
+
+PRODUCT_DB_SEED = json.dumps({
+    "format": "adba-catalog", "format_version": 1,
+    "csvlks": [{"sku_id": "{661F7658-7035-4B4C-9F35-010682943EC2}", "name": "Contoso key",
+                "enables": ["Windows Server 2022"]}]}, indent=1).encode()
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_product_db(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    """A user product file (--product-db): refused with InputFileError, or a usable catalog."""
+    seed = tmp_path_factory.mktemp("db") / "seed.json"
+    seed.write_bytes(PRODUCT_DB_SEED)
+    target = seed.with_name("products.json")
+    target.write_bytes(data.draw(mutated([seed])))
+    try:
+        catalog = load_catalog(target, use_env=False)
+    except AdbaError:
+        return
+    assert catalog is not None
+
+
+GUID_ATTRIBUTES = ["objectGUID", "msSPP-CSVLKSkuId", "msSPP-KMSIds"]
+TEXT_ATTRIBUTES = ["cn", "displayName", "msSPP-CSVLKPid", "msSPP-CSVLKPartialProductKey",
+                   "msSPP-InstallationId", "msSPP-ConfirmationId", "whenCreated", "whenChanged",
+                   "uSNChanged", "objectClass"]
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(GUID_ATTRIBUTES + TEXT_ATTRIBUTES),
+                       st.lists(st.one_of(st.binary(max_size=40),
+                                          st.text(max_size=40).map(str.encode)), max_size=4),
+                       max_size=len(GUID_ATTRIBUTES + TEXT_ATTRIBUTES)),
+       st.text(max_size=60))
+@example({"objectGUID": [b"\x01" * 15], "msSPP-KMSIds": [b"\x02" * 17],
+          "whenCreated": [b"99999999999999.0Z"], "uSNChanged": [b"9" * 40]}, "CN=x")
+def test_fuzz_activation_object_decoder(attributes: dict[str, list[bytes]], dn: str) -> None:
+    """Raw LDAP values of any length and content (GUIDs, times, numbers) decode or are
+    reported on the object; the GUID decoder never raises."""
+    decoded = decode_activation_object(RawEntry(dn or "CN=x", attributes))
+    json.dumps(str(decoded))
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["cn", "operatingSystem", "operatingSystemVersion",
+                                        "lastLogonTimestamp", "pwdLastSet", "dNSHostName",
+                                        "userAccountControl", "whenChanged"]),
+                       st.lists(st.binary(max_size=40), max_size=3), max_size=8))
+@example({"lastLogonTimestamp": [b"9" * 30], "pwdLastSet": [b"-1"]})
+def test_fuzz_computer_records(attributes: dict[str, list[bytes]]) -> None:
+    """A computer account's raw values (coverage) decode without an exception."""
+    computer_from_attributes("CN=PC1,DC=contoso,DC=test", attributes)

@@ -162,7 +162,41 @@ def _escape_inputs(tmp_path: Path) -> list[list[str]]:
     (tmp_path / "event.txt").write_text(first.replace("Computer:", f"Computer: {ESC}", 1)
                                         if "Computer:" in first else ESC + first,
                                         encoding="utf-8")
-    return [["scan", "--ldif", str(tmp_path / "x.ldf")],
+    shapes = {  # report shape: (artefact, the value that gets ESC appended, its encoding)
+        "slmgr.txt": (GOOD, "Name: Windows", "utf-8"),
+        "cim.csv": (REPO / "fixtures" / "clients" / "cim-products-notype.csv",
+                    '"Windows(R), Professional edition"', "utf-8"),
+        "fl.txt": (REPO / "fixtures" / "real" / "powershell"
+                   / "win10-cim-product-fl-cut-bottom-dedate.txt",
+                   ": Windows(R), Professional edition", "utf-8"),
+        "event.xml": (REPO / "fixtures" / "real" / "event-text" / "openwec-1003-win10-event.xml",
+                      "<Computer>", "utf-8"),
+        "siem.json": (REPO / "fixtures" / "real" / "event-text"
+                      / "openwec-1003-win10-openwec.json", '"Computer":"', "utf-8"),
+        "collector.json": (REPO / "fixtures" / "clients" / "collector-ws2022-adba.adba.json",
+                           '"computer": "', "utf-8"),
+        "log.evtx": (REPO / "fixtures" / "real" / "evtx"
+                     / "win7-ie-vms-4-computers-application.evtx", "IE8W", "utf-16-le"),
+    }
+    commands = []
+    for name, (artefact, anchor, encoding) in shapes.items():
+        raw = artefact.read_bytes()
+        needle = anchor.encode(encoding)
+        assert needle in raw, (artefact, anchor)
+        if name == "log.evtx":  # same length: the binary XML keeps its sizes
+            evil = raw.replace(needle, "IE8\x1b".encode(encoding))
+        elif name.endswith(".json"):
+            evil = raw.replace(needle, needle + json.dumps(ESC)[1:-1].encode(), 1)
+        elif name.endswith(".csv"):
+            evil = raw.replace(needle, needle[:-1] + ESC.encode() + b'"', 1)
+        elif name.endswith(".xml"):  # XML 1.0 forbids C0 controls; C1 and bidi are legal
+            evil = raw.replace(needle, needle + ESC[ESC.index("\u009b"):].encode(), 1)
+        else:
+            evil = raw.replace(needle, needle + ESC.encode(encoding), 1)
+        (tmp_path / name).write_bytes(evil)
+        commands.append(["diagnose", str(tmp_path / name), "--demo"])
+    return [*commands,
+            ["scan", "--ldif", str(tmp_path / "x.ldf")],
             ["scan", "--snapshot", str(tmp_path / "snap.json")],
             ["scan", "--demo", "--product-db", str(tmp_path / "products.json")],
             ["diagnose", str(tmp_path / "wmi.json"), "--demo"],
@@ -170,7 +204,7 @@ def _escape_inputs(tmp_path: Path) -> list[list[str]]:
             ["diagnose", str(GOOD.parent / "nope" / f"{ESC}.txt"), "--demo"]]
 
 
-@pytest.mark.parametrize("index", range(6))
+@pytest.mark.parametrize("index", range(13))
 def test_no_control_character_from_any_input_reaches_text_or_stderr(tmp_path: Path,
                                                                       index: int) -> None:
     args = _escape_inputs(tmp_path)[index]
@@ -178,7 +212,8 @@ def test_no_control_character_from_any_input_reaches_text_or_stderr(tmp_path: Pa
     assert "Traceback" not in run.stderr, run.stderr
     for stream in (run.stdout, run.stderr):
         assert not RAW_CONTROLS.search(stream), (args, repr(RAW_CONTROLS.search(stream)))
-    assert "\\x1b" in run.stdout + run.stderr  # shown, escaped
+    shown = run.stdout + run.stderr
+    assert "\\x1b" in shown or "\\x9b" in shown, shown  # shown, escaped
 
 
 def _sparse(path: Path, size: int) -> Path:
@@ -187,23 +222,60 @@ def _sparse(path: Path, size: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("option", "too_big"), [("--snapshot", 2049), ("--ldif", 257),
-                                                  ("--product-db", 17)])
-def test_special_and_oversized_files_end_quickly_in_one_line(tmp_path: Path, option: str,
-                                                             too_big: int) -> None:
+# Each file a user names, with the size just above its cap (in KB) and the command around it.
+_LIVE = ("scan", "--server", "127.0.0.1:9", "--user", "reader@contoso.test")
+FILE_OPTIONS = {
+    "--snapshot": (2049 * 1024, ("scan", "--snapshot", "{}")),
+    "--ldif": (257 * 1024, ("scan", "--ldif", "{}")),
+    "--product-db": (17 * 1024, ("scan", "--demo", "--product-db", "{}")),
+    "catalog --product-db": (17 * 1024, ("catalog", "--product-db", "{}", "2022")),
+    "--password-file": (65, (*_LIVE, "--password-file", "{}")),
+    "--ca-file": (17 * 1024, (*_LIVE, "--ca-file", "{}")),
+    "diagnose FILE": (21 * 1024, ("diagnose", "--demo", "{}")),
+}
+
+
+@pytest.mark.parametrize("option", list(FILE_OPTIONS))
+def test_special_and_oversized_files_end_quickly_in_one_line(tmp_path: Path,
+                                                             option: str) -> None:
+    """A FIFO, a directory, /dev/zero and a file above the cap: under 5 s, one line, exit 3,
+    small, for every file a user can name."""
+    import time
+
     from tests.support.child import run_measured
 
-    extra = ["--demo"] if option == "--product-db" else []
+    too_big, template = FILE_OPTIONS[option]
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    fifo = folder / "fifo"  # the folder holds no regular file
+    os.mkfifo(fifo)
+    targets = (fifo, folder, Path("/dev/zero"), _sparse(tmp_path / "big", too_big * 1024))
+    for target in targets:
+        args = [str(target) if arg == "{}" else arg for arg in template]
+        started = time.monotonic()
+        run, peak = run_measured(*args, password="x", timeout=30)  # a hang fails the test
+        took = time.monotonic() - started
+        assert run.code == 3, (option, target, run.stderr)
+        line = run.stderr.strip()
+        assert len(line.splitlines()) == 1 and line.startswith("adba: error: "), run.stderr
+        assert str(target) in line, line
+        in_dir = "no report files found" if option == "diagnose FILE" else "directory"
+        reason = {fifo: "FIFO", folder: in_dir, Path("/dev/zero"): "device"}
+        assert reason.get(target, "too large") in line, line
+        assert "cannot reach" not in line and "no password" not in line, line
+        assert took < 5, (option, target, f"{took:.1f} s")
+        assert peak < 300 * 1024 * 1024, (option, target, peak)
+
+
+def test_diagnose_lists_each_special_file_as_unreadable_beside_a_good_one(
+        tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    for target in (fifo, tmp_path, Path("/dev/zero"),
-                   _sparse(tmp_path / "big", too_big * 1024 * 1024)):
-        run, peak = run_measured("scan", option, str(target), *extra, timeout=15)  # hang: fails
-        assert run.code == 3, (option, target, run.stderr)
-        assert len(run.stderr.strip().splitlines()) == 1, run.stderr
-        assert peak < 300 * 1024 * 1024, (option, target, peak)
     oversized = _sparse(tmp_path / "report.txt", 21 * 1024 * 1024)
-    run = run_adba("diagnose", str(oversized), str(fifo), str(tmp_path), str(GOOD), "--demo",
-                   "--format", "json", timeout=15)
-    unreadable = {u["source"]: u["reason"] for u in json.loads(run.stdout)["data"]["unreadable"]}
+    run = run_adba("diagnose", str(oversized), str(fifo), str(tmp_path), "/dev/zero", str(GOOD),
+                   "--demo", "--format", "json", timeout=15)
+    doc = json.loads(run.stdout)
+    assert [r["source"] for r in doc["data"]["reports"]] == [str(GOOD)]
+    unreadable = {u["source"]: u["reason"] for u in doc["data"]["unreadable"]}
     assert "too large" in unreadable[str(oversized)] and "FIFO" in unreadable[str(fifo)]
+    assert "device" in unreadable["/dev/zero"]

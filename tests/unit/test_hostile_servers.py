@@ -231,3 +231,42 @@ def test_a_silent_dc_is_skipped_for_the_next(two_dcs: tuple[HostileLdapServer, H
            "controller" in run.stderr
     assert f"dc2.contoso.test:{good.ldap_port}" in run.stdout
     assert peak < RSS_LIMIT
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_escapes_from_the_directory_never_reach_the_terminal(tls_files: TlsFiles,
+                                                             fmt: str) -> None:
+    """A DN, display name and partial key holding ESC, BEL, C1 and a bidi override are shown
+    escaped; JSON escapes them too."""
+    import re
+
+    raw = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    run, peak, _server = _ldaps(tls_files, "escapes", "--format", fmt, *FAST)
+    assert run.code in (0, 1, 2), run.stderr
+    assert "Traceback" not in run.stderr and peak < RSS_LIMIT
+    for stream in (run.stdout, run.stderr):
+        assert not raw.search(stream), repr(raw.search(stream))
+    if fmt == "text":
+        assert "Contoso \\x1b]0;owned" in run.stdout and "AB\\x1b]0;owned" in run.stdout
+    else:
+        assert "\\u001b]0;owned\\u0007" in run.stdout and "\\u202e" in run.stdout
+
+
+def test_a_dripped_tls_handshake_ends_within_the_timeout(tls_files: TlsFiles) -> None:
+    """Each byte of the handshake comes within --timeout; the whole never completes. Python's
+    ssl bounds the whole handshake by the socket timeout, so --timeout ends it."""
+    import time
+
+    started = time.monotonic()
+    run, peak, server = _ldaps(tls_files, "tls-drip", "--timeout", "1", "--deadline", "30")
+    took = time.monotonic() - started
+    line = _one_line(run, peak)
+    assert f"cannot reach {server}: no answer to the TLS handshake within 1 s" in line, line
+    assert took < 10, f"{took:.1f} s"
+
+
+def test_the_run_deadline_ends_a_dripped_tls_handshake(tls_files: TlsFiles) -> None:
+    """A run deadline shorter than --timeout ends the handshake too (the watchdog)."""
+    run, peak, server = _ldaps(tls_files, "tls-drip", "--timeout", "5", "--deadline", "2")
+    line = _one_line(run, peak)
+    assert f"{server}: the run's deadline of 2 s passed during the TLS handshake" in line, line

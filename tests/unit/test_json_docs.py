@@ -38,6 +38,22 @@ def documented() -> dict[str, set[str]]:
 
 
 @cache
+def _licence_inputs() -> tuple[str, str]:
+    """(an LDIF export with an object carrying test-signed licences, one licence file)."""
+    import tempfile
+
+    from tests.support import xrml_signer as xs
+
+    folder = Path(tempfile.mkdtemp(prefix="adba-json-docs-"))
+    blobs = xs.object_licences(xs.WS2022_CSVLK, 4573, serial=12345)
+    ldif = folder / "licences.ldf"
+    ldif.write_text(xs.licence_ldif([("ao-licensed", xs.online_set(blobs))]), encoding="utf-8")
+    single = folder / "config.xrm-ms"
+    single.write_bytes(blobs.config)
+    return str(ldif), str(single)
+
+
+@cache
 def _doc(*args: str) -> dict[str, Any]:
     run = run_adba(*args, "--format", "json")
     return json.loads(run.stdout)
@@ -87,12 +103,20 @@ def actual(name: str) -> set[str]:
         "consistency-comparison": consistency["objects"][0],
         "consistency-copy": consistency["objects"][0]["copies"][0],
     }
+    if name.startswith("licence"):
+        ldif, single = _licence_inputs()
+        obj = _doc("scan", "--ldif", ldif)["data"]["objects"][0]
+        blob = obj["licences"]["msSPP-ConfigLicense"]
+        objects.update({"licence-blob": blob, "licence": blob["licences"][0],
+                        "licence-summary": obj["licence_summary"],
+                        "licence-file": _doc("licence", single)["data"]})
     return set(objects[name])
 
 
 MARKERS = ["envelope", "error", "finding", "scan", "object", "coverage", "coverage-command",
            "diagnose", "report", "product", "explain", "explain-code", "catalog",
-           "catalog-explain", "rules", "consistency", "consistency-dc", "consistency-served",
+           "catalog-explain", "rules", "licence-blob", "licence", "licence-summary",
+           "licence-file", "consistency", "consistency-dc", "consistency-served",
            "consistency-comparison", "consistency-copy"]
 
 

@@ -32,10 +32,15 @@ def test_ldifde_export_with_defects_the_server_would_refuse(path: Path) -> None:
     assert objects["good"]["licences"]["msSPP-OnlineLicense"]["size"] == 342
     assert objects["short-guids"]["csvlk_sku_id"].startswith("<15 bytes: ")
     by_cn = _by_cn(doc)
-    assert by_cn.get("good", set()) == set()
-    assert by_cn["no-kms-ids"] == {"ADBA-OBJ-001"}
+    # The fixture's licence blobs are placeholders, not XrML licences: read and said so.
+    assert by_cn.get("good", set()) == {"ADBA-LIC-002"}
+    online = objects["good"]["licences"]["msSPP-OnlineLicense"]
+    assert online["read"] is True and "not an XrML licence" in online["error"]
+    assert objects["good"]["licences"]["msSPP-ConfigLicense"]["error"].startswith(
+        "not well-formed XML")
+    assert by_cn["no-kms-ids"] == {"ADBA-OBJ-001", "ADBA-LIC-002"}
     assert by_cn["short-guids"] == {"ADBA-OBJ-002", "ADBA-OBJ-003", "ADBA-OBJ-004",
-                                    "ADBA-OBJ-006"}
+                                    "ADBA-OBJ-006", "ADBA-LIC-002"}
     assert by_cn["stray"] == {"ADBA-CONT-004"}
     # No rootDSE, schema or DACL in an LDIF export: those rules stay silent.
     assert not any(f["rule_id"].startswith(("ADBA-SCHEMA", "ADBA-ACL"))

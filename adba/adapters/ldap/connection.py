@@ -17,11 +17,13 @@ import re
 import ssl
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from ldap3 import BASE, NONE, SIMPLE, Connection, Server
 from ldap3.core.exceptions import LDAPException, LDAPStartTLSError
 from ldap3.utils.log import set_library_log_hide_sensitive_data
 
+from adba.adapters.input_files import MiB, check_regular
 from adba.adapters.ldap.credentials import AuthMethod, Credentials
 from adba.adapters.ldap.directory import ReadOnlyDirectory
 from adba.adapters.ldap.limits import DEFAULT_DEADLINE, Budget
@@ -33,6 +35,7 @@ from adba.errors import (
     AuthFailed,
     CertificateError,
     ConnectionFailed,
+    InputFileError,
     ServerFault,
     UsageError,
 )
@@ -85,13 +88,27 @@ def check_options(options: ConnectOptions) -> None:
             "a simple bind over plain LDAP would send the password in clear text; adba refuses it",
             "use --ldaps (the default) or --starttls, or --auth kerberos/ntlm, which seal "
             "the session on plain LDAP")
-    if options.ca_file and not os.path.isfile(options.ca_file):
-        raise UsageError(f"--ca-file {options.ca_file}: no such file",
-                         "give the PEM file of the CA that issued the DC certificates")
+    if options.ca_file:
+        _check_ca_file(options.ca_file)
     if options.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     if not options.deadline > 0 or math.isinf(options.deadline):
         raise UsageError("--deadline must be a positive number of seconds")
+
+
+CA_FILE_MAX = 16 * MiB
+"""A PEM bundle of every public root is about 250 KB."""
+
+
+def _check_ca_file(path: str) -> None:
+    """--ca-file names a regular file of a sane size (a FIFO or device would hang the load)."""
+    hint = "give the PEM file of the CA that issued the DC certificates"
+    if not os.path.lexists(path):
+        raise UsageError(f"--ca-file {path}: no such file", hint)
+    try:
+        check_regular(Path(path), CA_FILE_MAX, "CA file")
+    except InputFileError as exc:
+        raise UsageError(f"--ca-file {exc.message}", exc.hint or hint) from exc
 
 
 def candidate_endpoints(options: ConnectOptions) -> list[Endpoint]:
@@ -336,6 +353,8 @@ def _connect_one(endpoint: Endpoint, options: ConnectOptions, method: AuthMethod
     )
     budget = Budget(label, idle=options.timeout, deadline=options.deadline, ends_at=ends_at)
     install(conn, budget)
+    if tls is not None:
+        tls.budget = budget
     log.info("connecting to %s (%s)", label, options.transport.label)
     try:
         conn.open()
@@ -346,6 +365,8 @@ def _connect_one(endpoint: Endpoint, options: ConnectOptions, method: AuthMethod
             try:
                 started = conn.start_tls()
             except LDAPStartTLSError as exc:
+                if tls is not None and tls.expired is not None:
+                    raise tls.expired from exc
                 if tls is not None and tls.last_exception is not None:
                     _raise_tls_error(tls.last_exception, endpoint, options)
                 raise _NoTls(f"{label} refused StartTLS: {exc}",
@@ -471,6 +492,8 @@ def _closed_before_tls(label: str) -> _NoTls:
 
 def _raise_open_error(exc: LDAPException, endpoint: Endpoint, tls: ValidatingTls | None,
                       options: ConnectOptions) -> None:
+    if tls is not None and tls.expired is not None:
+        raise tls.expired from exc
     if tls is not None and tls.last_exception is not None:
         _raise_tls_error(tls.last_exception, endpoint, options)
     text = str(exc)

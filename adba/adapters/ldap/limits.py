@@ -106,17 +106,27 @@ class Budget:
             waits.append((self._operation_ends - now, "operation"))
         return min(waits)
 
-    def expired(self, which: str) -> AdbaError:
-        """The error for the bound that passed: ``idle``, ``operation`` or ``run``."""
+    def expired(self, which: str, awaited: str = "an answer",
+                during: str = "while waiting for the server") -> AdbaError:
+        """The error for the bound that passed: ``idle``, ``operation`` or ``run``, for
+        ``awaited`` (an answer, the TLS handshake)."""
         if which == "idle":
             return self.fault(f"{self.label} sent nothing for {self.idle:g} s",
                               "raise --timeout if the DC is just slow")
         if which == "operation":
-            return self.fault(f"{self.label} did not complete an answer within "
+            return self.fault(f"{self.label} did not complete {awaited} within "
                               f"{self.operation:g} s ({OPERATION_FACTOR} x --timeout)",
                               "raise --timeout if the DC is just slow")
         return self.fault(f"{self.label}: the run's deadline of {self.deadline:g} s passed "
-                          "while waiting for the server", "raise --deadline")
+                          f"{during}", "raise --deadline")
+
+    def handshake_limit(self) -> tuple[float, str]:
+        """Seconds left for a TLS handshake that starts now (the operation's or the run's
+        deadline, whichever is nearer) and which of the two it is."""
+        self.begin()
+        now = time.monotonic()
+        assert self._operation_ends is not None
+        return min((self._operation_ends - now, "operation"), (self.ends_at - now, "run"))
 
     def check_time(self) -> None:
         """Raise when the run's or the operation's deadline has already passed."""

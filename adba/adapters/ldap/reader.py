@@ -13,7 +13,7 @@ from adba import __version__
 from adba.adapters.ldap.connection import SessionInfo
 from adba.adapters.ldap.directory import ReadOnlyDirectory, SearchEntry
 from adba.adapters.ldap.limits import BLOB_MESSAGE_LIMIT
-from adba.adapters.records import RawEntry, RawForest, digest
+from adba.adapters.records import RawEntry, RawForest
 from adba.core.models import (
     LICENCE_ATTRIBUTES,
     MSSPP_CLASSES,
@@ -61,7 +61,7 @@ def read_forest(directory: ReadOnlyDirectory, session: SessionInfo,
                 progress: Progress = _noop) -> RawForest:
     """Read rootDSE, schema facts, both SPP containers with owner and DACL, and every child.
 
-    Only searches are sent; licence blobs are read one object at a time and kept as digests.
+    Only searches are sent; licence blobs are read one object at a time, digested, read and verified.
     """
     progress("reading the rootDSE")
     root = directory.root_dse(ROOT_DSE_ATTRIBUTES)
@@ -142,12 +142,12 @@ def read_forest(directory: ReadOnlyDirectory, session: SessionInfo,
 
 
 def _read_blobs(directory: ReadOnlyDirectory, entry: RawEntry) -> None:
-    """Fetch one object's licence attributes and keep only their size and digest."""
+    """Fetch one object's licence attributes: digest, read and verify them."""
     blobs = directory.read(entry.dn, LICENCE_ATTRIBUTES, max_message=BLOB_MESSAGE_LIMIT)
     if blobs is None:
         return
     for name, values in blobs.attributes.items():
-        entry.blobs[name] = [digest(v) for v in values]
+        entry.add_licences(name, list(values))
 
 
 def _resolve_principals(directory: ReadOnlyDirectory, raw: RawForest) -> dict[str, str]:

@@ -7,11 +7,17 @@ original exception so that the error message can say exactly what failed.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from ldap3 import Tls
+
+if TYPE_CHECKING:
+    from adba.adapters.ldap.limits import Budget
+    from adba.errors import AdbaError
 
 
 class ValidatingTls(Tls):  # type: ignore[misc]
@@ -25,6 +31,8 @@ class ValidatingTls(Tls):  # type: ignore[misc]
         self.insecure = insecure
         self.last_exception: BaseException | None = None
         self.peer_certificate: bytes | None = None
+        self.budget: Budget | None = None
+        self.expired: AdbaError | None = None
 
     def make_context(self) -> ssl.SSLContext:
         """The SSL context: validating unless ``--insecure``; TLS 1.2 or later."""
@@ -36,19 +44,58 @@ class ValidatingTls(Tls):  # type: ignore[misc]
         return ctx
 
     def wrap_socket(self, connection: Any, do_handshake: bool = False) -> None:
-        """Wrap the connection's socket, recording any failure for the error message."""
+        """Wrap the connection's socket, recording any failure for the error message.
+
+        Python's ssl bounds the whole handshake by the socket timeout (--timeout). With a
+        budget, the run's deadline bounds it too, when nearer: a watchdog shuts the socket down
+        when the operation's or the run's deadline passes, and ``expired`` holds the error."""
+        self.expired = None
         try:
             wrapped = self.make_context().wrap_socket(
                 connection.socket,
                 server_side=False,
-                do_handshake_on_connect=True,
+                do_handshake_on_connect=False,
                 server_hostname=self.hostname,
             )
         except BaseException as exc:
             self.last_exception = exc
             raise
+        watchdog = self._watchdog(wrapped)
+        try:
+            wrapped.do_handshake()
+        except BaseException as exc:
+            self.last_exception = exc
+            raise
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+        if self.expired is not None:  # the handshake ended just as the watchdog fired
+            self.last_exception = ssl.SSLError("handshake deadline")
+            raise self.last_exception
         self.peer_certificate = wrapped.getpeercert(binary_form=True)
         connection.socket = wrapped
+
+    def _watchdog(self, wrapped: ssl.SSLSocket) -> threading.Timer | None:
+        if self.budget is None:
+            return None
+        budget = self.budget
+        limit, which = budget.handshake_limit()
+        error = budget.expired(which, "the TLS handshake", "during the TLS handshake")
+
+        def expire() -> None:
+            self.expired = error
+            # A duplicate descriptor: its shutdown ends the connection, the SSL object stays.
+            with contextlib.suppress(OSError), \
+                    socket.fromfd(wrapped.fileno(), wrapped.family, wrapped.type) as dup:
+                dup.shutdown(socket.SHUT_RDWR)
+
+        if limit <= 0:
+            expire()
+            return None
+        timer = threading.Timer(limit, expire)
+        timer.daemon = True
+        timer.start()
+        return timer
 
 
 def certificate_names(host: str, port: int, server_name: str, timeout: float) -> list[str]:

@@ -171,6 +171,16 @@ def _event(doc: Any, source: str) -> tuple[RawEvent | None, str]:
                     provider=str(provider), computer=computer, values=values, named=named), ""
 
 
+def _may_be_spp(text: str) -> bool:
+    """Whether a record's JSON can be a Security-SPP event: its provider's name, source name
+    or GUID (all in the ``Provider`` element, before ``EventID``) names Security-SPP. Only that
+    element is searched when it can be found; otherwise the whole text."""
+    start = text.find('"Provider"', 0, 400)
+    end = text.find('"EventID"', start, start + 600) if start >= 0 else -1
+    window = text[start:end] if end > 0 else text
+    return "Security-SPP" in window or any(m in window for m in _SPP_MARKERS[1:])
+
+
 def read_evtx(data: bytes, source: str) -> list[ClientReport]:
     """Read the Security-SPP events of an .evtx file; one report per computer."""
     if not data.startswith(EVTX_MAGIC):
@@ -207,7 +217,7 @@ def read_evtx(data: bytes, source: str) -> list[ClientReport]:
             if not isinstance(text, str):
                 bad += 1
                 continue
-            if "Security-SPP" not in text and not any(m in text for m in _SPP_MARKERS[1:]):
+            if not _may_be_spp(text):
                 skipped += 1
                 continue
             try:

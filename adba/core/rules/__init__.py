@@ -12,6 +12,7 @@ from adba.core.models import ForestData
 
 if TYPE_CHECKING:
     from adba.core.catalog import Catalog
+    from adba.core.licence_data import LicenceData
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class RuleContext:
 
     today: date
     catalog: Catalog | None = None
+    licence_data: LicenceData | None = None
+    """Known forged licence files and key pins (``adba/data/licences.json``)."""
 
 
 Rule = Callable[[ForestData, RuleContext], Iterable[Finding]]
@@ -36,14 +39,15 @@ def all_rules() -> tuple[tuple[Rule, ...], tuple[RuleText, ...]]:
         coverage,
         duplicates,
         forgery,
+        licences,
         objects,
         phone,
         pid,
         schema,
     )
 
-    modules = (schema, container, acl, objects, pid, phone, duplicates, forgery, catalog, coverage,
-               diagnose, consistency)
+    modules = (schema, container, acl, objects, pid, phone, duplicates, forgery, licences, catalog,
+               coverage, diagnose, consistency)
     functions: list[Rule] = []
     texts: list[RuleText] = []
     for module in modules:

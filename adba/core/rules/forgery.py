@@ -14,7 +14,7 @@ from adba.core.findings import Finding, RuleText, Severity, make_finding
 from adba.core.models import ForestData
 from adba.core.rules import RuleContext
 
-_FORGED_HINT = ("Treat it as an incident: find who created it (whenCreated, the DC's security "
+FORGED_HINT = ("Treat it as an incident: find who created it (whenCreated, the DC's security "
                 "log, the container's DACL), then delete it: slmgr /del-ao \"{subject}\" "
                 "(or Remove-ADObject -Identity \"{subject}\").")
 
@@ -23,21 +23,21 @@ ZERO_SKU = RuleText(
     "The CSVLK SKU id is the all-zero GUID",
     "No Microsoft product has the GUID 00000000-0000-0000-0000-000000000000. An object with it "
     "was written by hand, typically by an activation-bypass tool.",
-    _FORGED_HINT,
+    FORGED_HINT,
 )
 PLACEHOLDER_KEY = RuleText(
     "ADBA-FORGE-002", Severity.HIGH,
     "The partial product key is a placeholder",
     "The partial key of a real CSVLK is five characters of the key; five times the same "
     "character (XXXXX, 00000, ...) is a placeholder written by hand.",
-    _FORGED_HINT,
+    FORGED_HINT,
 )
 PLACEHOLDER_PID = RuleText(
     "ADBA-FORGE-003", Severity.HIGH,
     "The CSVLK extended PID is a placeholder",
     "A PID made of zeroes (platform 00000, key serial 000-000000, ...) is not issued by the "
     "activation service; it is the mark of a hand-made object.",
-    _FORGED_HINT,
+    FORGED_HINT,
 )
 RULES = (ZERO_SKU, PLACEHOLDER_KEY, PLACEHOLDER_PID)
 
