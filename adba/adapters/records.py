@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from adba.core.models import Blob, Readability, SourceInfo
 
@@ -53,12 +54,25 @@ def digest(value: bytes) -> Blob:
     return Blob(size=len(value), sha256=hashlib.sha256(value).hexdigest())
 
 
+_VERIFIED: dict[str, Any] = {}
+"""SHA-256 -> the licences read from those bytes: the same blob served by several DCs (``adba
+consistency``), or held by several objects made from one CSVLK, is read and verified once."""
+_VERIFIED_MAX = 512
+
+
 def licence_blob(value: bytes) -> Blob:
-    """Size, SHA-256 and the licences read and verified (see :mod:`adba.adapters.xrml`)."""
+    """Size, SHA-256 and the licences read and verified (see :mod:`adba.adapters.xrml`); the
+    reading depends on the bytes alone, so a blob already read in this process is not read
+    again (at most :data:`_VERIFIED_MAX` results are kept)."""
     from adba.adapters.xrml import read_licence_blob
 
-    return Blob(size=len(value), sha256=hashlib.sha256(value).hexdigest(),
-                content=read_licence_blob(value))
+    sha = hashlib.sha256(value).hexdigest()
+    content = _VERIFIED.get(sha)
+    if content is None:
+        content = read_licence_blob(value)
+        if len(_VERIFIED) < _VERIFIED_MAX:
+            _VERIFIED[sha] = content
+    return Blob(size=len(value), sha256=sha, content=content)
 
 
 @dataclass
