@@ -10,7 +10,17 @@ import typer
 
 from adba import __version__
 from adba.cli.boundary import run_app
-from adba.cli.commands import catalog, collector, coverage, diagnose, explain, rules, scan, snapshot
+from adba.cli.commands import (
+    catalog,
+    collector,
+    coverage,
+    diagnose,
+    diff,
+    explain,
+    rules,
+    scan,
+    snapshot,
+)
 
 HELP = """Read-only inspector for Active Directory-based activation (ADBA).
 
@@ -23,11 +33,12 @@ app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=Fals
                   add_completion=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]})
 
-COMMANDS = (scan, coverage, diagnose, snapshot, explain, catalog, rules, collector)
+COMMANDS = (scan, coverage, diagnose, snapshot, diff, explain, catalog, rules, collector)
 """Command modules, in help order: scan first."""
 
 SUBCOMMANDS: dict[str, set[str]] = {
     "scan": set(), "coverage": set(), "diagnose": set(), "snapshot": set(), "explain": set(),
+    "diff": set(),
     "catalog": {"list", "explain"}, "rules": {"list", "show"}, "collector": set(),
 }
 

@@ -113,6 +113,10 @@ def data_json(result: res.Result) -> dict[str, Any]:
         return render_catalog.explain_json(result)
     if isinstance(result, res.ExplainResult):
         return render_explain.explain_json(result)
+    if isinstance(result, res.DiffResult):
+        from adba.cli.render_diff import diff_json
+
+        return diff_json(result)
     if isinstance(result, res.RulesResult):
         return {"query": result.query, "rules": [
             {"rule_id": r.rule_id, "severity": r.severity.value, "title": r.title,

@@ -447,3 +447,7 @@ def render_result(console: Console, result: res.Result, exit_code: int) -> None:
         render_explain.explain_text(console, result)
     elif isinstance(result, res.RulesResult):
         render_rules(console, result)
+    elif isinstance(result, res.DiffResult):
+        from adba.cli.render_diff import render_diff
+
+        render_diff(console, result, exit_code)

@@ -246,8 +246,8 @@ def clients_table(reports: list[dict[str, Any]]) -> Table:
 
 
 def tables_for(result: Any, data: dict[str, Any], findings: list[Finding]) -> list[Table]:
-    """Every table of a result: findings first (the table of ``-o FILE.csv`` and stdout),
-    then what the result holds: objects, coverage, permissions, clients, changes."""
+    """Every table of a result: the findings (for a diff: the changes, then the findings that
+    appeared), then what the result holds: objects, coverage, permissions, clients."""
     tables = [findings_table(findings)]
     if isinstance(result, res.ScanResult | res.CoverageResult):
         tables.append(objects_table(data.get("objects", []), findings))
@@ -257,7 +257,8 @@ def tables_for(result: Any, data: dict[str, Any], findings: list[Finding]) -> li
             tables.append(acl_table(data["containers"]))
     elif isinstance(result, res.DiagnoseResult):
         tables.append(clients_table(data.get("reports", [])))
-    extra = getattr(result, "report_tables", None)
-    if callable(extra):
-        tables.extend(extra())
+    elif isinstance(result, res.DiffResult):
+        from adba.cli.render_diff import changes_table
+
+        tables.insert(0, changes_table(result))
     return tables
