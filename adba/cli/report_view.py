@@ -126,6 +126,11 @@ def build_view(result: Any, exit_code: int, generated: str) -> ReportView:
     source = data.get("source") or data.get("forest_source")
     header = source_header(source if isinstance(source, dict) else None,
                            data.get("forest") if isinstance(data.get("forest"), dict) else None)
+    if isinstance(result, res.DiffResult):
+        header = [("Forest", result.new.forest or "—")] + [
+            (label, f"{side.path} ({side.kind}, {side.taken_at or 'time unknown'}"
+                    f"{', from ' + side.server if side.server else ''})")
+            for label, side in (("Old", result.old), ("New", result.new))]
     header += [("Report generated", generated), ("Tool", f"adba {__version__}")]
     counts = [(s.value, sum(1 for f in findings if f.severity is s))
               for s in sorted(Severity, key=lambda s: -s.rank)]
