@@ -12,6 +12,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -219,3 +220,60 @@ def test_diagnose_csv_has_the_clients_table(tmp_path: Path) -> None:
     doc = json.loads(run_adba("diagnose", "fixtures/clients", "--demo", "--format", "json").stdout)
     clients = _rows((tmp_path / "clients.csv").read_bytes())
     assert len(clients) - 1 == doc["data"]["summary"]["products"]
+
+
+def _property_settings() -> Any:
+    from hypothesis import HealthCheck, settings
+
+    return settings(max_examples=int(os.environ.get("ADBA_FUZZ_EXAMPLES", "40")), deadline=None,
+                    derandomize=not os.environ.get("ADBA_FUZZ_RANDOM"),
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_property_no_csv_cell_starts_a_formula_or_holds_a_control() -> None:
+    import re
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    controls = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+    @_property_settings()
+    @given(st.text(max_size=30)
+           | st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\uff1d"]).flatmap(
+               lambda c: st.text(max_size=10).map(lambda t: c + t)))
+    def check(text: str) -> None:
+        cell = safe_cell(text)
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b"))
+        assert not controls.search(cell.replace("\t", "").replace("\n", ""))
+
+    check()
+
+
+def test_property_any_text_in_a_report_is_text_in_the_html() -> None:
+    """Whatever a title, subject or evidence holds, the page has exactly the template's tags
+    and shows the text (cleaned) verbatim."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from adba.cli.render_html import html_document
+    from adba.core.findings import Finding, Severity
+    from adba.core.results import RulesResult
+    from adba.core.sanitize import clean
+
+    baseline = [t for t, _ in parse(html_document(RulesResult(rules=()), 0)).tags]
+
+    @_property_settings()
+    @given(st.text(max_size=40) | st.sampled_from(["<script>alert(1)</script>", "</dd><img src=x>",
+                                                  "{{ 7*7 }}", "{% raw %}", "&lt;&amp;", "\"'><"]))
+    def check(text: str) -> None:
+        finding = Finding("ADBA-X-001", Severity.HIGH, text, text, (text,), text, text, "u")
+        html = html_document(RulesResult(rules=(), findings=(finding,)), 2)
+        page = parse(html)
+        tags = [t for t, _ in page.tags]
+        assert "script" not in tags and "img" not in tags
+        assert set(tags) <= set(baseline) | {"article", "h3", "h4", "span", "code", "dl", "dt",
+                                             "dd", "ul", "li", "pre", "a", "section"}
+        assert clean(text).strip() in "".join(page.text) or not clean(text).strip()
+
+    check()
