@@ -68,6 +68,13 @@ class ReportView:
             groups.setdefault(category(f.rule_id), []).append(f)
         return list(groups.items())
 
+    def finding_anchor(self, finding: Finding) -> str:
+        """The id of a finding's article in the HTML page (``finding-N``, N its place in the
+        findings worst first)."""
+        ordered = self.__dict__.setdefault("_order", {
+            id(f): i for i, f in enumerate(sorted(self.findings, key=Finding.sort_key), 1)})
+        return f"finding-{ordered.get(id(finding), 0)}"
+
     def table(self, name: str) -> Table | None:
         """The table called ``name``, if this report has one."""
         return next((t for t in self.tables if t.name == name), None)

@@ -91,6 +91,11 @@ def test_html_report_of_the_sample_is_self_contained_and_complete(tmp_path: Path
     assert "dc1.contoso.test" in text and "LDAPS, simple bind as reader@contoso.test" in text
     assert "Permissions (" in text and "Forged objects (" in text  # grouped by category
     assert "@media print" in html
+    ids = {a["id"] for _, a in page.tags if a.get("id")}
+    links = [a["href"][1:] for t, a in page.tags if t == "a" and (a.get("href") or "")
+             .startswith("#")]
+    assert links and set(links) <= ids  # every in-page link (object -> its findings) resolves
+    assert sum(1 for i in ids if i.startswith("finding-")) == len(doc["findings"])
 
 
 def test_a_script_in_a_name_or_dn_is_shown_as_text(tmp_path: Path) -> None:
