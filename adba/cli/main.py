@@ -15,6 +15,7 @@ from adba.cli.commands import (
     collector,
     coverage,
     diagnose,
+    diff,
     explain,
     licence,
     rules,
@@ -33,12 +34,13 @@ app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=Fals
                   add_completion=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]})
 
-COMMANDS = (scan, coverage, diagnose, snapshot, licence, explain, catalog, rules, collector)
+COMMANDS = (scan, coverage, diagnose, snapshot, licence, diff, explain, catalog, rules,
+            collector)
 """Command modules, in help order: scan first."""
 
 SUBCOMMANDS: dict[str, set[str]] = {
     "scan": set(), "coverage": set(), "diagnose": set(), "snapshot": set(), "licence": set(),
-    "explain": set(),
+    "diff": set(), "explain": set(),
     "catalog": {"list", "explain"}, "rules": {"list", "show"}, "collector": set(),
 }
 

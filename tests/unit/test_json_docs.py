@@ -80,6 +80,7 @@ def actual(name: str) -> set[str]:
         "catalog-explain": _doc("catalog", "explain",
                                 "661f7658-7035-4b4c-9f35-010682943ec2")["data"],
         "rules": _doc("rules", "list")["data"],
+        **_diff_objects(),
     }
     if name.startswith("licence"):
         ldif, single = _licence_inputs()
@@ -91,10 +92,17 @@ def actual(name: str) -> set[str]:
     return set(objects[name])
 
 
+def _diff_objects() -> dict[str, Any]:
+    data = _doc("diff", "adba/data/sample-forest.json", "fixtures/diff/scan-changed.json")["data"]
+    return {"diff": data, "diff-side": data["old"],
+            "diff-change": data["objects"]["changed"][0]["changes"][0],
+            "diff-ace": data["acl"]["added"][0]}
+
+
 MARKERS = ["envelope", "error", "finding", "scan", "object", "coverage", "coverage-command",
            "diagnose", "report", "product", "explain", "explain-code", "catalog",
            "catalog-explain", "rules", "licence-blob", "licence", "licence-summary",
-           "licence-file"]
+           "licence-file", "diff", "diff-side", "diff-change", "diff-ace"]
 
 
 def test_every_table_is_checked() -> None:
