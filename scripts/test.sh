@@ -9,8 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# chromium: the HTML report is checked in Debian's headless Chromium (driven by playwright,
+# from the test extra; never a browser download).
 DEB_PACKAGES=(samba samba-ad-dc samba-ad-provision winbind krb5-user ldb-tools ldap-utils iproute2
-             libkrb5-dev faketime)
+             libkrb5-dev faketime chromium)
 PYTHON="${PYTHON:-python3}"
 VENV="${ADBA_VENV:-.venv}"
 

@@ -104,7 +104,8 @@ def command(app: typer.Typer, name: str, *, connection: bool = False, formats: b
             run = Invocation(
                 command=command_name,
                 fmt=common.get("fmt", opt.OutputFormat.TEXT),
-                output=OutputTarget(common.get("output")),
+                output=OutputTarget(common.get("output"),
+                                    allow_directory=common.get("fmt") is opt.OutputFormat.CSV),
                 debug=common.get("debug", False), verbose=common.get("verbose", False),
                 fail_on=common.get("fail_on", Severity.MEDIUM))
             setup_logging(run.debug, run.verbose)
@@ -128,6 +129,9 @@ def execute(run: Invocation, produce: Callable[[], Renderable]) -> NoReturn:
     """Prepare the output, produce the result, render it, exit with its code; or fail in one
     line with exit 3."""
     try:
+        from adba.cli.render import check_destination
+
+        check_destination(run.fmt, run.output)
         run.output.prepare()
         result = produce()
         code = exit_code_of(result, run.fail_on)
@@ -136,6 +140,8 @@ def execute(run: Invocation, produce: Callable[[], Renderable]) -> NoReturn:
         run.output.commit()
         if run.output.written_file is not None:
             detail = f" ({result.what})" if isinstance(result, WrittenFile) else ""
+            if run.output.written_names:
+                detail = f" ({', '.join(run.output.written_names)})"
             typer.echo(clean(f"adba: wrote {run.output.written_file}{detail}"), err=True)
     except typer.Exit:
         raise

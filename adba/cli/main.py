@@ -16,6 +16,7 @@ from adba.cli.commands import (
     consistency,
     coverage,
     diagnose,
+    diff,
     explain,
     licence,
     rules,
@@ -34,13 +35,13 @@ app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=Fals
                   add_completion=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]})
 
-COMMANDS = (scan, consistency, coverage, diagnose, snapshot, licence, explain, catalog, rules,
-            collector)
+COMMANDS = (scan, consistency, coverage, diagnose, snapshot, licence, diff, explain, catalog,
+            rules, collector)
 """Command modules, in help order: scan first."""
 
 SUBCOMMANDS: dict[str, set[str]] = {
     "scan": set(), "consistency": set(), "coverage": set(), "diagnose": set(),
-    "snapshot": set(), "licence": set(), "explain": set(),
+    "snapshot": set(), "licence": set(), "diff": set(), "explain": set(),
     "catalog": {"list", "explain"}, "rules": {"list", "show"}, "collector": set(),
 }
 

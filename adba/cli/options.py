@@ -23,6 +23,8 @@ class OutputFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+    HTML = "html"
+    CSV = "csv"
 
 
 class AuthChoice(StrEnum):

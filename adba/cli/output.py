@@ -24,12 +24,30 @@ from adba.errors import UsageError
 class OutputTarget:
     """The output of one run."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, allow_directory: bool = False) -> None:
         self.path = None if path is None or str(path) == "-" else path
         self._handle: TextIO | None = None
         self._temp: str | None = None
         self._direct = False
         self._committed: Path | None = None
+        self._allow_directory = allow_directory
+        self._dir_files: list[tuple[str, Path]] = []
+        self._directory: Path | None = None
+
+    @property
+    def is_directory(self) -> bool:
+        """Whether ``-o`` names an existing directory (``--format csv``: one file per table)."""
+        return self.path is not None and self.path.is_dir()
+
+    @property
+    def directory(self) -> Path | None:
+        """The ``-o`` directory the files of this run go into, once prepared."""
+        return self._directory
+
+    @property
+    def written_names(self) -> list[str]:
+        """The names of the files written into the ``-o`` directory, once committed."""
+        return [final.name for _temp, final in self._dir_files] if self._committed else []
 
     @property
     def written_file(self) -> Path | None:
@@ -53,6 +71,12 @@ class OutputTarget:
         except OSError as exc:
             raise UsageError(f"-o {path}: {exc.strerror or exc}", "give another path") from exc
         if info is not None and stat.S_ISDIR(info.st_mode):
+            if self._allow_directory:
+                if not os.access(path, os.W_OK | os.X_OK):
+                    raise UsageError(f"-o {path}: the directory is not writable",
+                                     "give another directory")
+                self._directory = path
+                return
             raise UsageError(f"-o {path}: is a directory", "give a file name")
         if info is not None and not stat.S_ISREG(info.st_mode):
             self._handle = self._open_direct(path)
@@ -108,8 +132,24 @@ class OutputTarget:
         """The open text stream (stdout when there is no ``-o``)."""
         return self._handle if self._handle is not None else sys.stdout
 
+    def write_named(self, name: str, data: bytes) -> None:
+        """Write one file of the ``-o`` directory (moved into place by :meth:`commit`)."""
+        assert self._directory is not None
+        final = self._directory / name
+        fd, temp = tempfile.mkstemp(dir=self._directory, prefix=f".{name}.", suffix=".partial")
+        self._dir_files.append((temp, final))
+        with contextlib.suppress(OSError):
+            os.chmod(temp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+
     def commit(self) -> None:
         """Close and move the file into place."""
+        if self._directory is not None:
+            for temp, final in self._dir_files:
+                os.replace(temp, final)
+            self._committed = self._directory
+            return
         if self._handle is None:
             sys.stdout.flush()
             return
@@ -122,6 +162,10 @@ class OutputTarget:
 
     def abandon(self) -> None:
         """Drop what was written (the previous file, if any, stays as it was)."""
+        for temp, _final in self._dir_files:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        self._dir_files = []
         if self._handle is not None:
             with contextlib.suppress(OSError):
                 self._handle.close()

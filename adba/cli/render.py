@@ -21,6 +21,22 @@ Renderable = Union[Result, "EncodedDiagnosis"]
 """What a command returns: a typed result, or a diagnosis already encoded in the workers."""
 
 
+def check_destination(fmt: OutputFormat, target: OutputTarget) -> None:
+    """Refuse, before any work, an HTML report meant for a terminal (it is a file to open in a
+    browser: ``-o report.html``, or a pipe); ``-o DIR`` is for CSV only."""
+    import sys
+
+    from adba.errors import UsageError
+
+    if fmt is OutputFormat.HTML and not target.is_file and sys.stdout.isatty():
+        raise UsageError("an HTML report is not for the terminal",
+                         "add -o report.html, or pipe it to a file")
+    if fmt is not OutputFormat.CSV and target.is_directory:
+        raise UsageError(f"-o {target.path}: is a directory",
+                         "give a file name (a directory takes one file per table with "
+                         "--format csv)")
+
+
 def render(result: Renderable, fmt: OutputFormat, target: OutputTarget, code: ExitCode) -> None:
     """Write ``result`` to ``target`` in ``fmt``."""
     if isinstance(result, WrittenFile):
@@ -29,6 +45,20 @@ def render(result: Renderable, fmt: OutputFormat, target: OutputTarget, code: Ex
         from adba.cli.render_json import result_document
 
         target.write(result_document(result, code))
+        return
+    if fmt in (OutputFormat.HTML, OutputFormat.CSV):
+        from adba.cli.diagnose_work import EncodedDiagnosis
+
+        if isinstance(result, EncodedDiagnosis):  # made only for --format json
+            raise TypeError("an encoded diagnosis has no HTML or CSV form")
+        if fmt is OutputFormat.HTML:
+            from adba.cli.render_html import html_document
+
+            target.write(html_document(result, code))
+        else:
+            from adba.cli.render_csv import write_csv
+
+            write_csv(result, code, target)
         return
     from adba.cli.diagnose_work import EncodedDiagnosis
     from adba.cli.render_text import render_result

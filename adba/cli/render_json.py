@@ -127,6 +127,10 @@ def data_json(result: res.Result) -> dict[str, Any]:
         from adba.cli.render_licences import licence_file_json
 
         return licence_file_json(result)
+    if isinstance(result, res.DiffResult):
+        from adba.cli.render_diff import diff_json
+
+        return diff_json(result)
     if isinstance(result, res.RulesResult):
         return {"query": result.query, "rules": [
             {"rule_id": r.rule_id, "severity": r.severity.value, "title": r.title,

@@ -463,3 +463,7 @@ def render_result(console: Console, result: res.Result, exit_code: int) -> None:
         from adba.cli.render_licences import render_licence_file
 
         render_licence_file(console, result)
+    elif isinstance(result, res.DiffResult):
+        from adba.cli.render_diff import render_diff
+
+        render_diff(console, result, exit_code)

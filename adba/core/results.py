@@ -3,7 +3,8 @@
 A result holds the facts and findings of one run; it does not know its output format or its exit
 code. ``outcome`` is what a command says beyond its findings: ``"complete"``, or ``"incomplete"``
 when a lookup found nothing (``adba catalog SEARCH`` with no match, ``adba explain`` of an
-unknown code), which the command line turns into exit 1.
+unknown code), which the command line turns into exit 1; ``"changed"`` when ``adba diff`` found
+a difference (exit at least 1 too).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from adba.core.client import ClientReport
 from adba.core.consistency import ConsistencyReport
 from adba.core.coverage import CoverageReport
 from adba.core.diagnose import ProductDiagnosis
+from adba.core.diff import Diff, Side
 from adba.core.findings import Finding, RuleText
 from adba.core.hresults import HResultEntry, KnowledgeBase
 from adba.core.licence_data import ForgedFile
 from adba.core.licences import ChainLink, LicenceDocument
 from adba.core.models import ForestData
 
-Outcome = Literal["complete", "incomplete"]
+Outcome = Literal["complete", "incomplete", "changed"]
 
 
 @dataclass(frozen=True)
@@ -204,5 +206,22 @@ class LicenceResult:
     outcome: Outcome = "complete"
 
 
+@dataclass(frozen=True)
+class DiffResult:
+    """``adba diff OLD NEW``: the two sides, what changed, and the findings that appeared
+    (``findings``: they make the exit code 2 when one is high or critical)."""
+
+    old: Side
+    new: Side
+    diff: Diff
+    names: tuple[tuple[str, str], ...]
+    """GUID -> product name, from either side's catalog (for display only)."""
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()
+    command: str = "diff"
+    outcome: Outcome = "complete"
+
+
 Result = (ScanResult | ConsistencyResult | CoverageResult | DiagnoseResult | CatalogListResult
-          | CatalogExplainResult | ExplainResult | RulesResult | LicenceResult | WrittenFile)
+          | CatalogExplainResult | ExplainResult | RulesResult | LicenceResult | WrittenFile
+          | DiffResult)

@@ -322,3 +322,26 @@ def test_scan_all_dcs_needs_a_live_forest_and_no_coverage() -> None:
     both = run_adba("scan", "--server", "127.0.0.1", "--user", "u@x.test", "--all-dcs",
                     "--coverage", password="p")
     assert both.code == 3 and "--coverage and --all-dcs cannot be combined" in both.stderr
+
+
+def test_consistency_as_html_and_csv_tables(tmp_path: Path) -> None:
+    second = _lagging_snapshot(tmp_path)
+    page = tmp_path / "dcs.html"
+    run = run_adba("consistency", "--snapshot", str(SAMPLE), "--snapshot", str(second),
+                   "--format", "html", "-o", str(page))
+    assert run.code == 2, run.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "ADBA consistency across DCs" in html and "ADBA-REPL-002" in html
+    assert "dc2.contoso.test" in html
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    run = run_adba("consistency", "--snapshot", str(SAMPLE), "--snapshot", str(second),
+                   "--format", "csv", "-o", str(folder))
+    assert run.code == 2, run.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["copies.csv", "dcs.csv", "findings.csv"]
+    dcs = (folder / "dcs.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert dcs[0].startswith("name,address,site,rodc,origin")
+    assert dcs[2].startswith("dc2.contoso.test,") and dcs[2].endswith(",9")
+    gone = (tmp_path / "gone").read_text()
+    copies = (folder / "copies.csv").read_text(encoding="utf-8-sig")
+    assert f'"{gone}",object,no,dc2.contoso.test,no,' in copies

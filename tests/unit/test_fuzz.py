@@ -285,3 +285,71 @@ def test_fuzz_activation_object_decoder(attributes: dict[str, list[bytes]], dn: 
 def test_fuzz_computer_records(attributes: dict[str, list[bytes]]) -> None:
     """A computer account's raw values (coverage) decode without an exception."""
     computer_from_attributes("CN=PC1,DC=contoso,DC=test", attributes)
+
+
+DIFF_SEED = FIXTURES / "diff" / "scan-changed.json"
+
+
+def _diff_against_seed(target: Path) -> None:
+    """Read ``target`` as the new side of a diff against the seed; only a refusal may stop it."""
+    from adba.adapters.diff_input import diff_input, read_envelope
+    from adba.core.diff import compare, verdict
+
+    seed = read_envelope(DIFF_SEED)
+    old, _ = diff_input(DIFF_SEED, "scan", "scan", seed["data"], seed["findings"], None)
+    try:
+        doc = read_envelope(target)
+        new, _ = diff_input(target, doc["command"], doc["command"], doc["data"],
+                            doc.get("findings"), None)
+    except AdbaError as exc:
+        assert "\n" not in str(exc)
+        return
+    verdict(compare(old, new))
+
+
+@FUZZ
+@given(mutated([DIFF_SEED]))
+def test_fuzz_diff_inputs_with_a_mutated_envelope(tmp_path_factory: pytest.TempPathFactory,
+                                                  data: bytes) -> None:
+    target = tmp_path_factory.mktemp("diff") / "new.json"
+    target.write_bytes(data)
+    _diff_against_seed(target)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4), max_leaves=20)
+
+
+@FUZZ
+@given(st.sampled_from(["objects", "containers", "coverage", "forest", "source", "findings",
+                        "objects.0", "objects.0.licences", "objects.0.enables",
+                        "containers.activation_objects.dacl", "findings.0"]), JSON_VALUES)
+def test_fuzz_diff_inputs_with_hostile_fields(tmp_path_factory: pytest.TempPathFactory,
+                                             where: str, value: object) -> None:
+    doc = json.loads(DIFF_SEED.read_text(encoding="utf-8"))
+    parts = where.split(".")
+    node: object = doc if parts[0] == "findings" else doc["data"]
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]  # type: ignore[index]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value  # type: ignore[index]
+    target = tmp_path_factory.mktemp("diff") / "new.json"
+    target.write_text(json.dumps(doc), encoding="utf-8")
+    _diff_against_seed(target)
+
+
+def test_a_deeply_nested_diff_input_is_refused_in_one_line(tmp_path: Path) -> None:
+    from adba.adapters.diff_input import read_envelope
+
+    target = tmp_path / "deep.json"
+    target.write_bytes(b'{"schema_version": "1.0", "command": "scan", "data": ' + b"[" * 100_000)
+    with pytest.raises(AdbaError, match=r"nested too deeply|not valid JSON"):
+        read_envelope(target)
+    target.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(AdbaError, match="nested too deeply"):
+        read_envelope(target)

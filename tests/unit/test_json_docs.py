@@ -102,6 +102,7 @@ def actual(name: str) -> set[str]:
         "consistency-served": consistency["dcs"][0]["serves"][0],
         "consistency-comparison": consistency["objects"][0],
         "consistency-copy": consistency["objects"][0]["copies"][0],
+        **_diff_objects(),
     }
     if name.startswith("licence"):
         ldif, single = _licence_inputs()
@@ -113,11 +114,18 @@ def actual(name: str) -> set[str]:
     return set(objects[name])
 
 
+def _diff_objects() -> dict[str, Any]:
+    data = _doc("diff", "adba/data/sample-forest.json", "fixtures/diff/scan-changed.json")["data"]
+    return {"diff": data, "diff-side": data["old"],
+            "diff-change": data["objects"]["changed"][0]["changes"][0],
+            "diff-ace": data["acl"]["added"][0]}
+
+
 MARKERS = ["envelope", "error", "finding", "scan", "object", "coverage", "coverage-command",
            "diagnose", "report", "product", "explain", "explain-code", "catalog",
            "catalog-explain", "rules", "licence-blob", "licence", "licence-summary",
-           "licence-file", "consistency", "consistency-dc", "consistency-served",
-           "consistency-comparison", "consistency-copy"]
+           "licence-file", "diff", "diff-side", "diff-change", "diff-ace", "consistency",
+           "consistency-dc", "consistency-served", "consistency-comparison", "consistency-copy"]
 
 
 def test_every_table_is_checked() -> None:

@@ -56,3 +56,15 @@ def test_the_licence_is_the_metadata_s() -> None:
     assert PYPROJECT["project"]["license"] == "MIT"
     text = (REPO / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License") and "Copyright (c) 2026 the adba authors" in text
+
+
+def test_the_html_templates_are_package_data() -> None:
+    """The wheel carries adba/templates (the HTML report cannot render without them)."""
+    from fnmatch import fnmatch
+
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["adba"]
+    templates = sorted((REPO / "adba" / "templates").glob("*"))
+    assert templates
+    for path in templates:
+        relative = path.relative_to(REPO / "adba").as_posix()
+        assert any(fnmatch(relative, p) for p in patterns), f"{relative} is not package data"
