@@ -88,7 +88,7 @@ def _object(cn: str, name: str, kms: list[str]) -> ActivationObjectSeed:
         "msSPP-KMSIds": [seeds.guid(k) for k in kms],
         "msSPP-CSVLKPid": ["03612-04573-551-000043-03-1033-17763.0000-0302021"],
         "msSPP-CSVLKPartialProductKey": ["R2D2X"],
-        "displayName": [name], **seeds.ONLINE})
+        "displayName": [name], **seeds._licences(seeds.WS2019_CSVLK, 4573, 551000043)})
 
 
 @dataclass
