@@ -58,20 +58,27 @@ _VERIFIED: dict[str, Any] = {}
 """SHA-256 -> the licences read from those bytes: the same blob served by several DCs (``adba
 consistency``), or held by several objects made from one CSVLK, is read and verified once."""
 _VERIFIED_MAX = 512
+_VERIFIED_BYTES_MAX = 64 * 1024 * 1024
+"""The blobs behind the kept results, in bytes: a hostile DC's 5 MB blobs cannot pile up."""
+_verified_bytes = 0
 
 
 def licence_blob(value: bytes) -> Blob:
     """Size, SHA-256 and the licences read and verified (see :mod:`adba.adapters.xrml`); the
     reading depends on the bytes alone, so a blob already read in this process is not read
-    again (at most :data:`_VERIFIED_MAX` results are kept)."""
+    again (at most :data:`_VERIFIED_MAX` results, of :data:`_VERIFIED_BYTES_MAX` bytes of
+    blobs, are kept)."""
+    global _verified_bytes
     from adba.adapters.xrml import read_licence_blob
 
     sha = hashlib.sha256(value).hexdigest()
     content = _VERIFIED.get(sha)
     if content is None:
         content = read_licence_blob(value)
-        if len(_VERIFIED) < _VERIFIED_MAX:
+        if len(_VERIFIED) < _VERIFIED_MAX and \
+                _verified_bytes + len(value) <= _VERIFIED_BYTES_MAX:
             _VERIFIED[sha] = content
+            _verified_bytes += len(value)
     return Blob(size=len(value), sha256=sha, content=content)
 
 
