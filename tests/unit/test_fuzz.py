@@ -53,14 +53,20 @@ REPORT_SEEDS = [p for p in SEEDS if p.stat().st_size < 200_000]
 LDIF_SEEDS = sorted((FIXTURES / "ldif").glob("*.ldf"))
 
 
-@st.composite
-def mutated(draw: st.DrawFn, seeds: list[Path]) -> bytes:
-    """A real artefact with up to six mutations: byte flips, cuts, repeats, insertions."""
-    data = bytearray(draw(st.sampled_from(seeds)).read_bytes())
+REPORT_TOKENS = [b"\x1b[31m", b"\xff\xfe", b"\x00", b"{", b"[" * 2000, b"\r", b"\xed\xa0\x80",
+                 b"Name: ", b"9" * 40, "\u202e".encode(), b"\\ud800"]
+"""What the insertions of :func:`mutate` choose from when they are not random bytes."""
+
+
+def mutate(draw: st.DrawFn, data: bytearray, tokens: list[bytes], *,
+           random_inserts: bool = True, truncate: bool = True) -> bytes:
+    """Up to six mutations of ``data``: byte flips, cuts, repeats, insertions (random bytes or
+    one of ``tokens``) and, with ``truncate``, an end cut off."""
+    ops = ["flip", "cut", "repeat", "insert"] + (["truncate"] if truncate else [])
     for _ in range(draw(st.integers(0, 6))):
         if not data:
             break
-        op = draw(st.sampled_from(["flip", "cut", "repeat", "insert", "truncate"]))
+        op = draw(st.sampled_from(ops))
         at = draw(st.integers(0, len(data) - 1))
         if op == "flip":
             data[at] = draw(st.integers(0, 255))
@@ -69,13 +75,17 @@ def mutated(draw: st.DrawFn, seeds: list[Path]) -> bytes:
         elif op == "repeat":
             data[at:at] = data[at:at + draw(st.integers(1, 200))] * draw(st.integers(1, 20))
         elif op == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=64)) if draw(st.booleans()) else \
-                draw(st.sampled_from([b"\x1b[31m", b"\xff\xfe", b"\x00", b"{", b"[" * 2000,
-                                      b"\r", b"\xed\xa0\x80", b"Name: ", b"9" * 40,
-                                      "\u202e".encode(), b"\\ud800"]))
+            data[at:at] = draw(st.binary(min_size=1, max_size=64)) \
+                if random_inserts and draw(st.booleans()) else draw(st.sampled_from(tokens))
         else:
             del data[at:]
     return bytes(data)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, seeds: list[Path]) -> bytes:
+    """A real artefact with up to six mutations: byte flips, cuts, repeats, insertions."""
+    return mutate(draw, bytearray(draw(st.sampled_from(seeds)).read_bytes()), REPORT_TOKENS)
 
 
 def _read_and_use(data: bytes, source: str = "fuzz.txt") -> None:
@@ -192,27 +202,16 @@ def _licence_seeds() -> list[bytes]:
     return [made.online, made.config, made.issuance, made.phone]
 
 
+LICENCE_TOKENS = [b"<!DOCTYPE r [<!ENTITY a 'x'>]>", b"&a;", b"<![CDATA[x]]>", b"<!-- c -->",
+                  b"<?pi x?>", b"xmlns:r=\"urn:other\" ", b"\xff\xfe", b"\x00",
+                  b"<r:grant>" * 50, "\u202e".encode()]
+
+
 @st.composite
 def mutated_licence(draw: st.DrawFn) -> bytes:
     """A test-signed licence with up to six mutations (flips, cuts, repeats, insertions)."""
-    data = bytearray(draw(st.sampled_from(_licence_seeds())))
-    for _ in range(draw(st.integers(0, 6))):
-        if not data:
-            break
-        op = draw(st.sampled_from(["flip", "cut", "repeat", "insert"]))
-        at = draw(st.integers(0, len(data) - 1))
-        if op == "flip":
-            data[at] = draw(st.integers(0, 255))
-        elif op == "cut":
-            del data[at:at + draw(st.integers(1, 400))]
-        elif op == "repeat":
-            data[at:at] = data[at:at + draw(st.integers(1, 200))] * draw(st.integers(1, 20))
-        else:
-            data[at:at] = draw(st.sampled_from([
-                b"<!DOCTYPE r [<!ENTITY a 'x'>]>", b"&a;", b"<![CDATA[x]]>", b"<!-- c -->",
-                b"<?pi x?>", b"xmlns:r=\"urn:other\" ", b"\xff\xfe", b"\x00", b"<r:grant>" * 50,
-                "\u202e".encode()]))
-    return bytes(data)
+    return mutate(draw, bytearray(draw(st.sampled_from(_licence_seeds()))), LICENCE_TOKENS,
+                  random_inserts=False, truncate=False)
 
 
 @FUZZ

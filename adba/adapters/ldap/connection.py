@@ -9,7 +9,6 @@ the way out.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import logging
 import math
 import os
@@ -28,7 +27,7 @@ from adba.adapters.ldap.credentials import AuthMethod, Credentials
 from adba.adapters.ldap.directory import ReadOnlyDirectory
 from adba.adapters.ldap.limits import DEFAULT_DEADLINE, Budget
 from adba.adapters.ldap.receive import install
-from adba.adapters.ldap.target import Endpoint, Transport, parse_server
+from adba.adapters.ldap.target import Endpoint, Transport, is_ip_address, parse_server
 from adba.adapters.ldap.tls import ValidatingTls, certificate_names
 from adba.errors import (
     AdbaError,
@@ -265,7 +264,7 @@ def _pre_bind(endpoint: Endpoint, conn: Connection, options: ConnectOptions,
               method: AuthMethod) -> _PreBind:
     """Read ``dnsHostName`` (for the service principal when connecting by address) and
     ``supportedSASLMechanisms`` (to choose the NTLM bind), only when one of them is needed."""
-    need_name = not options.server_name and _is_ip(endpoint.host)
+    need_name = not options.server_name and is_ip_address(endpoint.host)
     if not need_name and method is not AuthMethod.NTLM:
         return _PreBind(None, None)
     try:
@@ -294,7 +293,7 @@ def _sasl_host(endpoint: Endpoint, pre: _PreBind, options: ConnectOptions) -> st
     given, else (an IP address was given) the ``dnsHostName`` the DC announces in its rootDSE."""
     if options.server_name:
         return options.server_name
-    if not _is_ip(endpoint.host):
+    if not is_ip_address(endpoint.host):
         return endpoint.host
     if pre.dns_host_name:
         log.info("%s names itself %s; using it for the service principal",
@@ -313,14 +312,6 @@ def _ntlm_mechanism(method: AuthMethod, pre: _PreBind, label: str) -> str:
                  ", ".join(sorted(pre.sasl_mechanisms)) or "no SASL mechanism")
         return "sicily"
     return "gss-spnego"
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _connect_one(endpoint: Endpoint, options: ConnectOptions, method: AuthMethod,

@@ -10,7 +10,6 @@ reader ``adba scan`` uses (:func:`adba.adapters.ldap.reader.read_forest`).
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +22,7 @@ from ldap3.utils.dn import parse_dn
 
 from adba.adapters.ldap.connection import ConnectOptions, SessionInfo, connect_endpoint
 from adba.adapters.ldap.directory import ReadOnlyDirectory
-from adba.adapters.ldap.target import Endpoint, Transport
+from adba.adapters.ldap.target import Endpoint, Transport, is_ip_address
 from adba.adapters.records import RawForest
 from adba.core.consistency import DomainController
 from adba.errors import AdbaError
@@ -148,18 +147,10 @@ def resolve_names(dcs: Sequence[DomainController], resolver: Any) -> list[Domain
 
     out = []
     for dc in dcs:
-        if dc.address is None and not _is_ip(dc.name):
+        if dc.address is None and not is_ip_address(dc.name):
             dc = replace(dc, address=address_of(dc.name, resolver))
         out.append(dc)
     return out
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def srv_hosts(domains: Sequence[str], resolver: Any) -> tuple[dict[str, set[str]], list[str]]:
