@@ -1164,6 +1164,30 @@ def _smb_options(spec: DCSpec, workdir: Path, tls_dir: Path) -> dict[str, str]:
     return options
 
 
+def _configure_and_launch(dc: RunningDC, max_runtime: int, timeout: float) -> None:
+    """Write the DC's run directories and smb.conf options, start samba, wait for LDAPS."""
+    for sub in ("run", "run/ncalrpc", "log"):
+        (dc.workdir / sub).mkdir(parents=True, exist_ok=True)
+    options = _smb_options(dc.spec, dc.workdir, dc.workdir / "tls")
+    dc.smb_conf.write_text(_rewrite_smb_conf(dc.smb_conf.read_text(), options))
+    dc._launch(max_runtime)
+    dc._wait_ready(timeout)
+
+
+def _abandon(dc: RunningDC | None, ip: str, added_ip: bool, workdir: Path,
+             owns_workdir: bool) -> None:
+    """Undo a DC start that failed: stop it, or remove what was made before it existed."""
+    if dc is not None:
+        with contextlib.suppress(Exception):
+            dc.stop()
+        return
+    if added_ip:
+        with contextlib.suppress(Exception):
+            _remove_loopback(ip)
+    if owns_workdir and not os.environ.get(_KEEP_ENV):
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def start_dc(
     spec: DCSpec,
     workdir: Path | None = None,
@@ -1221,26 +1245,12 @@ def start_dc(
             _fix_spp_default_sd(spec, workdir, env)
         tls = write_tls_files(workdir / "tls", spec.fqdn, spec.ip, aliases=spec.tls_aliases)
         assert tls.ca_file == dc.ca_file
-        for sub in ("run", "run/ncalrpc", "log"):
-            (workdir / sub).mkdir(parents=True, exist_ok=True)
-        dc.smb_conf.write_text(
-            _rewrite_smb_conf(dc.smb_conf.read_text(), _smb_options(spec, workdir, workdir / "tls"))
-        )
-        dc._launch(max_runtime)
-        dc._wait_ready(timeout)
+        _configure_and_launch(dc, max_runtime, timeout)
         dc._seed()
         dc.startup_seconds = time.monotonic() - t0
         return dc
     except BaseException:
-        if dc is not None:
-            with contextlib.suppress(Exception):
-                dc.stop()
-        else:
-            if added_ip:
-                with contextlib.suppress(Exception):
-                    _remove_loopback(spec.ip)
-            if owns_workdir and not os.environ.get(_KEEP_ENV):
-                shutil.rmtree(workdir, ignore_errors=True)
+        _abandon(dc, spec.ip, added_ip, workdir, owns_workdir)
         raise
 
 
@@ -1306,25 +1316,11 @@ def join_dc(
         ca = TlsFiles(ca_file=first.ca_file, cert_file=first.ca_file, key_file=first.ca_file,
                       ca_key_file=first.ca_file.parent / "ca-key.pem")
         issue_server_certificate(workdir / "tls", spec.fqdn, ip, ca, aliases=tls_aliases)
-        for sub in ("run", "run/ncalrpc", "log"):
-            (workdir / sub).mkdir(parents=True, exist_ok=True)
-        dc.smb_conf.write_text(
-            _rewrite_smb_conf(dc.smb_conf.read_text(), _smb_options(spec, workdir, workdir / "tls"))
-        )
-        dc._launch(max_runtime)
-        dc._wait_ready(timeout)
+        _configure_and_launch(dc, max_runtime, timeout)
         dc.startup_seconds = time.monotonic() - t0
         return dc
     except BaseException:
-        if dc is not None:
-            with contextlib.suppress(Exception):
-                dc.stop()
-        else:
-            if added_ip:
-                with contextlib.suppress(Exception):
-                    _remove_loopback(ip)
-            if owns_workdir and not os.environ.get(_KEEP_ENV):
-                shutil.rmtree(workdir, ignore_errors=True)
+        _abandon(dc, spec.ip, added_ip, workdir, owns_workdir)
         raise
 
 
