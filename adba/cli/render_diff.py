@@ -3,6 +3,7 @@ changes table (CSV, HTML)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
@@ -153,11 +154,14 @@ def render_diff(console: Console, result: DiffResult, exit_code: int) -> None:
     def heading(title: str) -> None:
         console.print(Text(title, style="bold underline"))
 
+    def changes(items: Iterable[Change], indent: str = "      ") -> None:
+        for c in items:
+            for line in change_lines(c, names):
+                console.print(Text(f"{indent}{line}"), soft_wrap=True)
+
     if d.forest:
         heading("Forest")
-        for c in d.forest:
-            for line in change_lines(c, names):
-                console.print(Text(f"  {line}"), soft_wrap=True)
+        changes(d.forest, "  ")
         console.print()
     if d.objects:
         heading("Activation objects")
@@ -167,17 +171,13 @@ def render_diff(console: Console, result: DiffResult, exit_code: int) -> None:
             console.print(Text.assemble((f"  {mark} {o.kind} ", style), (o.label, "bold")),
                           soft_wrap=True)
             console.print(Text(f"      {o.dn}"), soft_wrap=True)
-            for c in o.changes:
-                for line in change_lines(c, names):
-                    console.print(Text(f"      {line}"), soft_wrap=True)
+            changes(o.changes)
         console.print()
     if d.containers or d.aces:
         heading("Container permissions")
         for cd in d.containers:
             console.print(Text(f"  {cd.container}"), soft_wrap=True)
-            for c in cd.changes:
-                for line in change_lines(c, names):
-                    console.print(Text(f"      {line}"), soft_wrap=True)
+            changes(cd.changes)
         for a in d.aces:
             mark, style = ("+", "green") if a.kind == "added" else ("-", "red")
             kind = "allow" if a.ace.allowed else "deny"
@@ -205,9 +205,7 @@ def render_diff(console: Console, result: DiffResult, exit_code: int) -> None:
         heading("Coverage")
         for fam in d.coverage:
             console.print(Text(f"  {fam.kind} {fam.family}"), soft_wrap=True)
-            for c in fam.changes:
-                for line in change_lines(c, names):
-                    console.print(Text(f"      {line}"), soft_wrap=True)
+            changes(fam.changes)
         console.print()
     render_notes(console, result.notes)
     counts = d.counts()
