@@ -37,6 +37,10 @@ OBJECT_MISSING = RuleText(
     "/showobjmeta <dc> \"{subject}\"; then " + _FORCE.format(dc="<dc>", source="<source>",
                                                               nc="<configuration NC>") + ".",
 )
+_RESYNC = (_CHECK.format(dc="<dc>") + "; then "
+           + _FORCE.format(dc="<dc>", source="<source>", nc="<configuration NC>") + ".")
+"""Check replication on the DC that differs, then force it from the DC that is right."""
+
 OBJECT_DIFFERS = RuleText(
     "ADBA-REPL-003", Severity.HIGH,
     "An activation object's values differ between domain controllers",
@@ -45,8 +49,7 @@ OBJECT_DIFFERS = RuleText(
     "reached the other, or the object was deleted and re-created under the same name (a "
     "different objectGUID). Clients get a different product key, KMS ids or licence "
     "depending on the DC they reach.",
-    _CHECK.format(dc="<dc>") + "; then " + _FORCE.format(dc="<dc>", source="<source>",
-                                                          nc="<configuration NC>") + ".",
+    _RESYNC,
 )
 CONTAINER_DIFFERS = RuleText(
     "ADBA-REPL-004", Severity.HIGH,
@@ -54,8 +57,7 @@ CONTAINER_DIFFERS = RuleText(
     "The container's owner and DACL decide who can read activation objects and who can plant "
     "new ones. DCs that serve different permissions (or no container at all) give clients "
     "different answers, and a permission fix made on one DC is not yet in force everywhere.",
-    _CHECK.format(dc="<dc>") + "; then " + _FORCE.format(dc="<dc>", source="<source>",
-                                                          nc="<configuration NC>") + ".",
+    _RESYNC,
 )
 REPLICATION_DISABLED = RuleText(
     "ADBA-REPL-005", Severity.HIGH,
