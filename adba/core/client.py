@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 
+from adba.core.fast_init import fast_init
+
 
 class LicenseStatus(IntEnum):
     """SoftwareLicensingProduct.LicenseStatus (slmgr's "License Status" line)."""
@@ -33,6 +35,7 @@ class ActivationType(IntEnum):
     TOKEN = 3
 
 
+@fast_init
 @dataclass(frozen=True)
 class Evidence:
     """Where a value was read: ``source`` (file name) and ``where`` (``line 12`` or a JSON path),
@@ -46,6 +49,7 @@ class Evidence:
         return f"{self.source}:{self.where}: {self.text}"
 
 
+@fast_init
 @dataclass(frozen=True)
 class AdActivation:
     """The AD-activation block: which activation object activated the product."""
@@ -56,6 +60,7 @@ class AdActivation:
     csvlk_sku_id: uuid.UUID | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class KmsClient:
     """The KMS-client block and settings."""
@@ -77,6 +82,7 @@ class KmsClient:
     contacted_port: int | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class KmsHost:
     """The KMS-host block of ``slmgr /dlv`` (or SoftwareLicensingService's KMS properties):
@@ -98,6 +104,7 @@ class KmsHost:
     or SoftwareLicensingService.KeyManagementServiceProductKeyID."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class ProductStatus:
     """One licensed product (a SoftwareLicensingProduct instance with a key, or a slmgr block)."""
@@ -143,6 +150,7 @@ class ProductStatus:
         return None
 
 
+@fast_init
 @dataclass(frozen=True)
 class AoListEntry:
     """One object of ``slmgr /ao-list``."""
@@ -154,6 +162,7 @@ class AoListEntry:
     dn: str | None
 
 
+@fast_init
 @dataclass(frozen=True)
 class ReportedError:
     """An error a client printed or logged: ``Error: 0xC004F074 ...``."""
@@ -163,6 +172,7 @@ class ReportedError:
     evidence: Evidence
 
 
+@fast_init
 @dataclass(frozen=True)
 class KmsRequest:
     """Event 12288: the client sent a KMS activation request (the Info string, decoded)."""
@@ -182,6 +192,7 @@ class KmsRequest:
     """N-policy: the count the host must reach (25 client, 5 server)."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class KmsResponse:
     """Event 12289: the client processed a KMS host's response."""
@@ -195,6 +206,7 @@ class KmsResponse:
     client_time: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class SkuState:
     """A SKU's licensing state from event 8230 (``LicenseState``, ``ProductKeyType``) or one
@@ -212,6 +224,7 @@ class SkuState:
     partial_product_key: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class ClientEvent:
     """A Security-SPP event (Application log)."""
@@ -233,6 +246,7 @@ class ClientEvent:
     """The rendered message when the shape carries one (first line only)."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class ClientReport:
     """Everything read from one report file about one machine."""

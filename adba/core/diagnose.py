@@ -56,6 +56,7 @@ from adba.core.diagnose_texts import (
     SUBSCRIPTION,
     UNREADABLE,
 )
+from adba.core.fast_init import fast_init
 from adba.core.findings import Finding, RuleText, Severity, make_finding
 from adba.core.kms import (
     CLIENT_THRESHOLD,
@@ -144,6 +145,7 @@ class DiagnoseOptions:
     now: datetime
 
 
+@fast_init
 @dataclass(frozen=True)
 class ProductDiagnosis:
     """One product of one report, its state and its diagnoses, with what was decoded."""
@@ -162,6 +164,7 @@ class ProductDiagnosis:
     """When the state was observed: the product's time, else the report's; None = unknown."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class _Ctx:
     report: ClientReport

@@ -15,6 +15,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from adba.core.fast_init import fast_init
+
 __all__ = [
     "ADBA_FIRST_YEAR",
     "KNOWN_PLATFORM_BUILDS",
@@ -54,6 +56,7 @@ KNOWN_PLATFORM_BUILDS: dict[int, tuple[int | None, int | None]] = {
 }
 
 
+@fast_init
 @dataclass(frozen=True)
 class ExtendedPid:
     """The fields of a syntactically valid extended PID."""
@@ -76,6 +79,7 @@ class ExtendedPid:
         return _day_of_year(self.activation_year, self.activation_day)
 
 
+@fast_init
 @dataclass(frozen=True)
 class EpidProblem:
     """One plausibility problem found in an ePID.

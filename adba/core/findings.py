@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from adba.about import DOCS_URL
+from adba.core.fast_init import fast_init
 
 DOC_BASE = f"{DOCS_URL}rules.md"
 """Every finding links to its rule's section here; ``adba rules show ID`` prints the same text."""
@@ -51,6 +52,7 @@ class RuleText:
         return f"{DOC_BASE}#{self.rule_id.lower()}"
 
 
+@fast_init
 @dataclass(frozen=True)
 class Finding:
     """One problem (or notable fact) found by a rule, with its evidence."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from adba.core.catalog import Catalog, Csvlk
 from adba.core.client import KmsClient, KmsHost
 from adba.core.epid import EpidProblem, ExtendedPid, epid_problems, parse_extended_pid
+from adba.core.fast_init import fast_init
 from adba.core.kms_emulators import EmulatorEntry, EmulatorList, normalise_host
 
 CLIENT_THRESHOLD = 25
@@ -24,6 +25,7 @@ COUNT_CAP = 50
 """The count a KMS host keeps never exceeds 50 (twice the largest threshold)."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class HostEpid:
     """A KMS host's extended PID, decoded and matched against the catalog's CSVLKs."""
@@ -77,6 +79,7 @@ def identify_epid(text: str, catalog: Catalog, today: datetime.date,
     return HostEpid(raw, pid, matching, bool(same_group), problems, listed)
 
 
+@fast_init
 @dataclass(frozen=True)
 class KmsClientView:
     """The KMS-client block of one product, as an admin reads it."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from adba.core.client import ProductStatus
+from adba.core.fast_init import fast_init
 
 
 class ProductKind(StrEnum):
@@ -60,6 +61,7 @@ _LABELS = {
 }
 
 
+@fast_init
 @dataclass(frozen=True)
 class Classification:
     """A product's kind, whether it is a server edition, and the text that decided it."""

@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from adba.core.fast_init import fast_init
+
 __all__ = ["PsRecord", "PsValue", "parse_format_list", "parse_format_table", "prompt_command",
            "sniff_format_list", "sniff_format_table"]
 
@@ -32,6 +34,7 @@ _DASHES = re.compile(r"^\s*-{2,}(?:\s+-{2,})*\s*$")
 _TRUNCATED = ("...", "…")
 
 
+@fast_init
 @dataclass(frozen=True)
 class PsValue:
     """One property's value as printed, where it stood, and whether the console cut it."""

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from adba.core.client import ActivationType, LicenseStatus
+from adba.core.fast_init import fast_init
 
 # English slmgr strings (built-in defaults of slmgr.vbs)
 
@@ -255,6 +256,7 @@ WMI_NAMES = frozenset({"licensestatus", "partialproductkey", "productkeychannel"
 
 
 
+@fast_init
 @dataclass(frozen=True)
 class Item:
     kind: str

@@ -22,8 +22,10 @@ from adba.adapters.reports.slmgr_labels import (
     classify,
 )
 from adba.adapters.reports.slmgr_lines import Line
+from adba.core.fast_init import fast_init
 
 
+@fast_init
 @dataclass(frozen=True)
 class Survey:
     english: int

@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adba.adapters.reports.slmgr_labels import COMMAND, classify
+from adba.core.fast_init import fast_init
 
 WRAP_WIDTHS = (80, 120)
 """Console widths whose hard-wrapped rows are re-joined."""
 
 
 
+@fast_init
 @dataclass(frozen=True)
 class Line:
     first: int

@@ -45,6 +45,7 @@ from adba.core.client import (
     SkuState,
     UnreadableReport,
 )
+from adba.core.fast_init import fast_init
 
 __all__ = ["ERROR_EVENT_IDS", "SPP_PROVIDER", "RawEvent", "decode_event", "is_spp_provider",
            "one_line", "reports_from_events"]
@@ -114,6 +115,7 @@ def one_line(text: str, limit: int = _MAX_EVIDENCE) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
+@fast_init
 @dataclass(frozen=True)
 class RawEvent:
     """One event as a shape reader found it."""

@@ -41,6 +41,7 @@ from adba.core.client import (
     ProductStatus,
     UnreadableReport,
 )
+from adba.core.fast_init import fast_init
 
 __all__ = [
     "PRODUCT_CLASS",
@@ -154,6 +155,7 @@ def channel_from_description(description: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- instances
 
+@fast_init
 @dataclass(frozen=True)
 class Prop:
     """One property as read: its name, value, where it stood and how it was written there
@@ -172,6 +174,7 @@ class Prop:
         return f"{self.name}: {_json_text(self.value)}"
 
 
+@fast_init
 @dataclass(frozen=True)
 class WmiInstance:
     """One CIM/WMI instance: its class (None when it cannot be told), the properties by lower-case
@@ -407,6 +410,7 @@ class _Reader:
         return tuple(Evidence(self.source, p.where, p.text) for p in self.used)
 
 
+@fast_init
 @dataclass(frozen=True)
 class MappedInstances:
     """What :func:`map_instances` made of a list of instances."""
