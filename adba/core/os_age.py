@@ -9,6 +9,7 @@ turned into the system's name rather than quoted as a bare version.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -34,6 +35,15 @@ class TooOld:
 
     name: str
     evidence: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _old_name(text: str) -> str | None:
+    """The old system ``text`` names, if any (kept: a fleet's reports repeat a few names)."""
+    for pattern, found in _NAMES:
+        if pattern.search(text):
+            return found
+    return None
 
 
 def _pick(server: bool | None, server_name: str, client_name: str, either: str) -> str:
@@ -67,11 +77,10 @@ def too_old(report: ClientReport, p: ProductStatus) -> TooOld | None:
                         ("product", p.name), ("Description", p.description)):
         if not text:
             continue
-        for pattern, found in _NAMES:
-            if pattern.search(text):
-                name = name or found
-                evidence.append(f"{label}: {text}")
-                break
+        found = _old_name(text) if len(text) <= 1000 else _old_name.__wrapped__(text)
+        if found is not None:
+            name = name or found
+            evidence.append(f"{label}: {text}")
     server = None
     for text in (report.os_name, report.os_caption, p.name, p.description):
         if text:

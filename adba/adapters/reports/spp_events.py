@@ -23,6 +23,7 @@ state. A log holding several machines (merged logs, a renamed machine) gives one
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import uuid
 from collections import Counter
@@ -164,6 +165,17 @@ def _int(text: str | None) -> int | None:
 def _guid(text: str | None) -> uuid.UUID | None:
     if not text:
         return None
+    if len(text) > 64:  # only kept when short
+        text = text.strip()
+        if len(text) > 38:  # longer than "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}"
+            return None
+    return _guid_of(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _guid_of(text: str) -> uuid.UUID | None:
+    """The GUID ``text`` spells, if it does (kept: a log names the same few SKUs again and
+    again)."""
     match = _GUID.fullmatch(text.strip())
     return uuid.UUID(match.group(1)) if match else None
 
@@ -241,8 +253,23 @@ def _first_hresult(texts: Iterable[str]) -> int | None:
     return None
 
 
-def _sku_lines(text: str) -> list[SkuState]:
+_SKU_TEXT_KEPT = 16_384
+"""1003 texts up to this length are kept with their SKU lines (512 of them at most: 8 MB)."""
+
+
+def _sku_lines(text: str) -> tuple[SkuState, ...]:
     """The ``N: <SkuId>, a, b [(0 [0xC004F014, ...` lines of a 1003 event."""
+    return _kept_sku_lines(text) if len(text) <= _SKU_TEXT_KEPT else _read_sku_lines(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _kept_sku_lines(text: str) -> tuple[SkuState, ...]:
+    """:func:`_read_sku_lines`, kept for the texts last seen: a machine writes the same list at
+    every start of the licensing service."""
+    return _read_sku_lines(text)
+
+
+def _read_sku_lines(text: str) -> tuple[SkuState, ...]:
     states = []
     match_line = _SKU_LINE.match
     search_code = _HEX_CODE.search
@@ -256,7 +283,7 @@ def _sku_lines(text: str) -> list[SkuState]:
                                hresult=int(code.group(0), 16) if code else None,
                                text=shown if len(shown) <= 160 else shown[:159] + "…",
                                in_use=match.group("b") == "1"))
-    return states
+    return tuple(states)
 
 
 def _pairs(texts: Iterable[str]) -> dict[str, str]:
