@@ -64,15 +64,22 @@ def _read_bytes(item: ReportInput) -> bytes:
         data = read_bounded(sys.stdin.buffer, 0, MAX_REPORT_BYTES)
     else:
         try:
-            mode = item.path.stat().st_mode
-            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            # Looked at before it is opened (opening a device can do something); then read
+            # with plain system calls: no file object per report.
+            info = os.stat(item.path)
+            if not stat.S_ISREG(info.st_mode):
+                if stat.S_ISDIR(info.st_mode):
+                    raise UnreadableReport("is a directory")
                 from adba.adapters.input_files import file_kind
 
-                raise UnreadableReport(f"is {file_kind(mode)}: adba reads reports from regular "
-                                       "files (or - for standard input)")
-            fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-            with os.fdopen(fd, "rb") as handle:
-                data = read_bounded(handle, os.fstat(handle.fileno()).st_size, MAX_REPORT_BYTES)
+                raise UnreadableReport(f"is {file_kind(info.st_mode)}: adba reads reports from "
+                                       "regular files (or - for standard input)")
+            fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                         | getattr(os, "O_BINARY", 0))
+            try:
+                data = _read_fd(fd, info.st_size, MAX_REPORT_BYTES)
+            finally:
+                os.close(fd)
         except FileNotFoundError as exc:
             raise UnreadableReport("no such file") from exc
         except IsADirectoryError as exc:
@@ -83,6 +90,23 @@ def _read_bytes(item: ReportInput) -> bytes:
         raise UnreadableReport(f"file too large (over {MAX_REPORT_BYTES // (1024 * 1024)} MB); "
                                "a report is at most a few hundred KB")
     return data
+
+
+def _read_fd(fd: int, size: int, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of the open file ``fd``, whose size was ``size``: one read
+    at the size known (the usual case), more while the file grew."""
+    want = min(size, limit) + 1
+    data = os.read(fd, want)
+    if len(data) < want and (len(data) == size or not data):
+        return data
+    parts, total = [data], len(data)
+    while total <= limit:  # short read, or grew while read
+        more = os.read(fd, min(1 << 20, limit + 1 - total))
+        if not more:
+            break
+        parts.append(more)
+        total += len(more)
+    return b"".join(parts)
 
 
 def read_reports(item: ReportInput) -> list[ClientReport]:
