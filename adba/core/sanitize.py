@@ -38,6 +38,6 @@ def clean(text: str) -> str:
 def json_escape(document: str) -> str:
     """JSON text with C1 controls, bidi controls and lone surrogates written as ``\\uXXXX``
     escapes (valid JSON: they only occur inside strings; the value read back is the same)."""
-    if _JSON_UNSAFE.search(document) is None:
-        return document
+    if (document.isascii() and "\x7f" not in document) or _JSON_UNSAFE.search(document) is None:
+        return document  # (isascii is a flag test, and DEL the only unsafe ASCII character)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
