@@ -60,6 +60,7 @@ _EV_LOCALIZED = {
     "Код события": "Russian", "日志名称": "Chinese", "事件 ID": "Chinese", "ログの名前": "Japanese",
     "イベント ID": "Japanese", "Nome do Log": "Portuguese", "Logboeknaam": "Dutch",
 }
+_EV_LOCALIZED_STARTS = tuple(f"{label}:" for label in _EV_LOCALIZED)
 _EVENT_LIST_NAMES = frozenset({"timecreated", "providername", "id", "message", "machinename",
                                "leveldisplayname", "recordid", "logname"})
 _DATE = re.compile(r"^\s*(?P<a>\d{1,4})[./-](?P<b>\d{1,2})[./-](?P<c>\d{1,4})[ T,]+"
@@ -195,7 +196,7 @@ def sniff_eventviewer_text(text: str) -> bool:
         return True
     if lines and lines[0].startswith("Source:") and any(x.startswith("Event ID:") for x in lines):
         return True
-    return bool(lines) and any(lines[0].startswith(label + ":") for label in _EV_LOCALIZED)
+    return bool(lines) and lines[0].startswith(_EV_LOCALIZED_STARTS)
 
 
 def _first_lines(head: str, count: int) -> list[str]:
@@ -327,7 +328,10 @@ def sniff_event_list(text: str) -> bool:
 
 def sniff_event_table(text: str) -> bool:
     """Get-WinEvent | Format-Table: a ``TimeCreated  Id ...`` header on dashes."""
-    lines = text[:65536].splitlines()
+    head = text[:65536]
+    if "----" not in head:  # (what _DASHES_4 needs on some line)
+        return False
+    lines = head.splitlines()
     for index in range(1, len(lines)):
         if _DASHES_4.match(lines[index]):
             words = {w.lower() for w in lines[index - 1].split()}

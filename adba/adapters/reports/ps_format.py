@@ -79,8 +79,11 @@ def _list_match(line: str) -> re.Match[str] | None:
 def sniff_format_list(text: str, names: frozenset[str], minimum: int = 2) -> bool:
     """True when at least ``minimum`` distinct ``Name : value`` lines name one of ``names``
     (lower case), with the colon padded as Format-List prints it."""
+    head = text[:65536]
+    if " :" not in head:  # a padded colon: what every Format-List line counted below has
+        return False
     seen: set[str] = set()
-    for line in text[:65536].splitlines():
+    for line in head.splitlines():
         match = _list_match(line)
         if match and (match.group("pad") or line[match.end("name"):].startswith(" :")) and \
                 match.group("name").lower() in names:
@@ -179,7 +182,10 @@ def _join_parts(parts: list[str], lengths: list[int], width: int, *, multiline: 
 
 def sniff_format_table(text: str, names: frozenset[str]) -> bool:
     """True when a header row with at least two of ``names`` stands on a row of dashes."""
-    lines = text[:65536].splitlines()
+    head = text[:65536]
+    if "--" not in head:  # (what _DASHES needs on some line)
+        return False
+    lines = head.splitlines()
     for index in range(1, len(lines)):
         if _DASHES.match(lines[index]):
             header = {word.lower() for word in lines[index - 1].split()}
