@@ -39,15 +39,16 @@ class JsonFinding(NamedTuple):
     sort_key: tuple[int, str, str]
     severity: Severity
     rule_id: str
-    text: str
-    """``finding_json`` of the finding, compact."""
+    text: bytes
+    """``finding_json`` of the finding, compact, in UTF-8 (what the document is written in:
+    the parent joins and writes the bytes without decoding or encoding them again)."""
 
 
 class JsonParts(NamedTuple):
     """One input's share of the JSON document."""
 
-    reports: list[str]
-    """``diagnose_report_json`` of each report, compact."""
+    reports: list[bytes]
+    """``diagnose_report_json`` of each report, compact, in UTF-8."""
     findings: list[JsonFinding]
     """Every diagnosis of those reports, in report and product order."""
     products: int
@@ -63,7 +64,7 @@ class EncodedDiagnosis:
     already encoded where it was read (the JSON renderer splices them into the document)."""
 
     data: ForestData
-    reports: tuple[str, ...]
+    reports: tuple[bytes, ...]
     findings: tuple[JsonFinding, ...]
     unreadable: tuple[Unreadable, ...]
     products: int
@@ -99,7 +100,7 @@ def compact(value: Any) -> str:
 
 def json_finding(f: Finding) -> JsonFinding:
     """A finding, ready for :func:`assemble_json`."""
-    return JsonFinding(f.sort_key(), f.severity, f.rule_id, compact(finding_json(f)))
+    return JsonFinding(f.sort_key(), f.severity, f.rule_id, compact(finding_json(f)).encode())
 
 
 class DiagnoseJob:
@@ -167,7 +168,7 @@ class DiagnoseJob:
         if not self.as_json:
             return pairs
         products = [d for _r, diags in pairs for d in diags]
-        return JsonParts([compact(diagnose_report_json(r, diags)) for r, diags in pairs],
+        return JsonParts([compact(diagnose_report_json(r, diags)).encode() for r, diags in pairs],
                          [json_finding(f) for d in products for f in d.diagnoses],
                          len(products), sum(1 for d in products if d.state == "licensed"),
                          [d.computer for d in products])
@@ -203,18 +204,23 @@ _REPORTS = "\x00adba-reports\x00"
 _FINDINGS = "\x00adba-findings\x00"
 
 
-def assemble_json(document: dict[str, Any], reports: list[str],
-                  findings: list[JsonFinding]) -> str:
+def assemble_json(document: dict[str, Any], reports: list[bytes],
+                  findings: list[JsonFinding]) -> str | bytes:
     """``dumps(document)`` where ``document["data"]["reports"]`` and ``document["findings"]``
-    are the JSON texts given (findings already sorted): the same text, without decoding them.
+    are the UTF-8 JSON texts given (findings already sorted): the same text, without decoding
+    them. A large document comes back as its UTF-8 bytes without the final newline (the caller
+    writes that as text, so a console translates it as it would); every part was escaped by
+    :func:`compact`.
 
     A document shorter than :data:`~adba.cli.render_json.COMPACT_FROM` is written indented, as
     ``dumps`` does: then the parts are decoded and the whole encoded again (small, so cheap)."""
     shell = dict(document, data=dict(document["data"], reports=_REPORTS), findings=_FINDINGS)
     head, rest = compact(shell).split(compact(_REPORTS))
     middle, tail = rest.split(compact(_FINDINGS))
-    text = "".join((head, "[", ",".join(reports), "]", middle, "[",
-                    ",".join(f.text for f in findings), "]", tail))
-    if len(text) >= COMPACT_FROM:
-        return text + "\n"  # every part was escaped by compact()
-    return dumps(json.loads(text))
+    body = b"".join((head.encode(), b"[", b",".join(reports), b"]", middle.encode(), b"[",
+                     b",".join([f.text for f in findings]), b"]", tail.encode()))
+    # COMPACT_FROM counts characters; a character is one to four bytes of UTF-8.
+    if len(body) >= 4 * COMPACT_FROM or (len(body) >= COMPACT_FROM
+                                         and len(body.decode()) >= COMPACT_FROM):
+        return body
+    return dumps(json.loads(body))

@@ -44,7 +44,12 @@ def render(result: Renderable, fmt: OutputFormat, target: OutputTarget, code: Ex
     if fmt is OutputFormat.JSON:
         from adba.cli.render_json import result_document
 
-        target.write(result_document(result, code))
+        document = result_document(result, code)
+        if isinstance(document, bytes):  # a large diagnosis, assembled from UTF-8 parts
+            target.write_bytes(document)
+            target.write("\n")
+        else:
+            target.write(document)
         return
     if fmt in (OutputFormat.HTML, OutputFormat.CSV):
         from adba.cli.diagnose_work import EncodedDiagnosis

@@ -54,11 +54,12 @@ def error_document(command: str, error: AdbaError) -> str:
     return dumps(envelope(command, "error", 3, None, [], [error]))
 
 
-def result_document(result: Any, exit_code: int) -> str:
+def result_document(result: Any, exit_code: int) -> str | bytes:
     """The envelope of any command's result, as text: the one place every JSON document is
     made (its ``data`` by :func:`data_json`). A diagnosis encoded in the workers
     (:class:`~adba.cli.diagnose_work.EncodedDiagnosis`) has its reports and findings spliced
-    in as they are."""
+    in as they are: a large one comes back as UTF-8 bytes without the final newline
+    (:func:`~adba.cli.diagnose_work.assemble_json`)."""
     from adba.cli.diagnose_work import EncodedDiagnosis, assemble_json
     from adba.cli.exit_codes import STATUS, ExitCode
 
