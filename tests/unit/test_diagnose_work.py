@@ -134,3 +134,18 @@ def test_a_directory_is_walked_in_sorted_path_order_without_hidden_entries(tmp_p
     names = [item.name for item in expand_inputs([str(tmp_path)])]
     rel = [str(Path(n).relative_to(tmp_path)) for n in names]
     assert rel == ["B.txt", "a/2.txt", "a/z/1.txt", "a b/e.txt", "b/x.txt", "b.txt", "c/d.txt"]
+
+
+@pytest.mark.parametrize("arg", [".", "./d", "d/", "d", "ABS", "ABS/./d/"])
+def test_walked_files_are_named_as_pathlib_names_them(tmp_path: Path, arg: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names built from strings (cheap to send to the workers) are ``str(folder / name)``."""
+    for name in ("d/a.txt", "d/s/b.txt", "d/s/t/c.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    arg = arg.replace("ABS", str(tmp_path))
+    expected = [str(p) for p in sorted(Path(arg).rglob("*")) if p.is_file()]
+    found = list(expand_inputs([arg]))
+    assert [item.name for item in found] == expected
+    assert all(str(item.path) == item.name for item in found)

@@ -17,7 +17,8 @@ class ReportInput:
     """One input to read: a file, or standard input."""
 
     name: str
-    path: Path | None
+    path: str | os.PathLike[str] | None
+    """The file (a plain string for the files of a walked folder: cheap to send to a worker)."""
 
 
 def expand_inputs(args: list[str]) -> Iterator[ReportInput]:
@@ -39,7 +40,15 @@ def expand_inputs(args: list[str]) -> Iterator[ReportInput]:
 
 def _walk(folder: Path) -> Iterator[ReportInput]:
     """The regular files under ``folder``, depth first, each directory's entries sorted by
-    name: the order of paths sorted part by part, without comparing 10,000 paths."""
+    name: the order of paths sorted part by part, without comparing 10,000 paths. Each file is
+    named as ``str(folder / name)`` would name it."""
+    top = str(folder)
+    yield from _walk_names(top, "" if top == "." else top)
+
+
+def _walk_names(folder: str, shown: str) -> Iterator[ReportInput]:
+    """:func:`_walk` on strings: ``folder`` is listed, ``shown`` is how its children's names
+    start (empty for ``.``, as :class:`~pathlib.Path` writes them)."""
     try:
         with os.scandir(folder) as found:
             entries = sorted((e for e in found if not e.name.startswith(".")),
@@ -47,12 +56,12 @@ def _walk(folder: Path) -> Iterator[ReportInput]:
     except OSError:
         return
     for entry in entries:
+        name = os.path.join(shown, entry.name) if shown else entry.name
         try:
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(folder / entry.name)
+                yield from _walk_names(name, name)
             elif entry.is_file():
-                child = folder / entry.name
-                yield ReportInput(str(child), child)
+                yield ReportInput(name, name)
         except OSError:
             continue
 
