@@ -149,3 +149,28 @@ def test_walked_files_are_named_as_pathlib_names_them(tmp_path: Path, arg: str,
     found = list(expand_inputs([arg]))
     assert [item.name for item in found] == expected
     assert all(str(item.path) == item.name for item in found)
+
+
+def test_finding_text_is_the_encoders_text_for_every_finding_and_hostile_strings() -> None:
+    """The findings of the client fixtures and the real corpus, and findings carrying quotes,
+    controls, C1, bidi, lone surrogates and long texts: written from cached fragments, each is
+    exactly ``compact(finding_json(f))``."""
+    from dataclasses import replace
+
+    from adba.cli.diagnose_work import compact, finding_text
+
+    job = _job(as_json=False)
+    items = _inputs() + list(expand_inputs([str(REPO / "fixtures" / "real")]))
+    findings = [f for _item, result in read_all(items, workers=1, then=job)
+                if not isinstance(result, UnreadableReport)
+                for _r, diags in result for d in diags for f in d.diagnoses]
+    assert len({f.rule_id for f in findings}) >= 10
+    odd = ['say "hi"\\', "tab\tnew\nline\x00\x1b[31m", "c1 \x9b bidi \u202e lone \ud800 end",
+           "é ü 中文 ✓ \u2028", "x" * 9000, ""]
+    base = findings[0]
+    for text in odd:
+        findings.append(replace(base, title=text, subject=text, evidence=(text, "plain"),
+                                explanation=text, remediation=text, doc_url=text))
+    for f in findings:
+        assert finding_text(f) == compact(render_json.finding_json(f))
+        assert finding_text(f) == finding_text(f)  # the second time from the kept fragments
