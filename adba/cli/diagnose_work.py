@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from adba.adapters.reports import ReportInput
-from adba.cli.render_json import COMPACT_FROM, diagnose_report_json, dumps, finding_json
+from adba.cli.render_json import COMPACT_FROM, diagnose_report_json, dumps
 from adba.core.catalog import Catalog
 from adba.core.client import ClientReport, UnreadableReport
 from adba.core.diagnose import Correlator, DiagnoseOptions, Explainer, ProductDiagnosis
