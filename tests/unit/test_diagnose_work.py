@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,18 @@ def test_finding_text_is_the_encoders_text_for_every_finding_and_hostile_strings
     for f in findings:
         assert finding_text(f) == compact(render_json.finding_json(f))
         assert finding_text(f) == finding_text(f)  # the second time from the kept fragments
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are set on Linux")
+def test_the_result_pipe_is_widened_so_workers_do_not_wait_on_the_parent() -> None:
+    import fcntl
+    from concurrent.futures import ProcessPoolExecutor
+
+    from adba.adapters.reports.batch import RESULT_PIPE_BYTES, _widen_result_pipe
+
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        writer = pool._result_queue._writer  # type: ignore[attr-defined]
+        before = fcntl.fcntl(writer.fileno(), 1032)  # F_GETPIPE_SZ
+        _widen_result_pipe(pool)
+        assert fcntl.fcntl(writer.fileno(), 1032) == RESULT_PIPE_BYTES > before
+        assert pool.submit(sum, [1, 2]).result() == 3
