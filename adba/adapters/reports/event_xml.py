@@ -55,6 +55,11 @@ def parse_system_time(text: str | None) -> datetime | None:
     """``SystemTime`` (``2021-01-11T15:50:07.1234567Z``, 7-digit fractions) as an aware datetime."""
     if not text:
         return None
+    if text[-1:] == "Z" and len(text) <= 40:  # the usual form: Python reads it as it stands
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # (the general path below says None, or reads a variant)
     value = _FRACTION.sub(r"\1", text.strip())
     if value.endswith("Z"):
         value = value[:-1] + "+00:00"
