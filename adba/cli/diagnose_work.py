@@ -102,28 +102,34 @@ _string = json.encoder.encode_basestring
 """The string encoder of ``json.dumps(..., ensure_ascii=False)`` (the C one when there is one)."""
 
 
+def _escaped(text: str) -> str:
+    """``text`` as a JSON string, escaped as :func:`compact` escapes (escaping is character by
+    character, so the parts of a document can be escaped one by one)."""
+    return json_escape(_string(text))
+
+
 @functools.lru_cache(maxsize=4096)
 def _kept_string(text: str) -> str:
-    """``_string(text)``, kept: a rule's title, explanation, remediation and link are the same
-    for thousands of findings."""
-    return _string(text)
+    """``_escaped(text)``, kept: a rule's title, explanation, remediation and link are the
+    same for thousands of findings."""
+    return _escaped(text)
 
 
 def _text(value: str | None) -> str:
     if value is None:
         return "null"
-    return _kept_string(value) if len(value) <= 8192 else _string(value)
+    return _kept_string(value) if len(value) <= 8192 else _escaped(value)
 
 
 def finding_text(f: Finding) -> str:
     """``compact(finding_json(f))``, written from the encoded strings (each rule's constant
     texts encoded once per process)."""
-    return json_escape("".join((
+    return "".join((
         '{"rule_id":', _text(f.rule_id), ',"severity":', _text(f.severity.value),
-        ',"title":', _text(f.title), ',"subject":', _text(f.subject),
-        ',"evidence":[', ",".join([_string(e) for e in f.evidence]),
+        ',"title":', _text(f.title), ',"subject":', _escaped(f.subject),
+        ',"evidence":[', ",".join([_escaped(e) for e in f.evidence]),
         '],"explanation":', _text(f.explanation), ',"remediation":', _text(f.remediation),
-        ',"doc_url":', _text(f.doc_url), "}")))
+        ',"doc_url":', _text(f.doc_url), "}"))
 
 
 def json_finding(f: Finding) -> JsonFinding:

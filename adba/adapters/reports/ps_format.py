@@ -124,19 +124,19 @@ def parse_format_list(text: str) -> list[PsRecord]:
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip()
         indented = line.startswith((" ", "\t"))
-        if not line.startswith(" ") and prompt(line):
+        if not line.startswith(" ") and ">" in line and prompt(line):  # (a prompt has a ">")
             close_value()
             record = None
             continue
         match = list_line(line) if not indented else None
-        if match and (match.group("pad") or " :" in line[: match.end("pad") + 2]):
+        if match and (match.end("pad") > match.end("name") or " :" in line[: match.end("pad") + 2]):
             close_value()
-            key = match.group("name")
+            key, value = match.group("name", "value")
             if record is None or key in record.values:
                 record = PsRecord(f"line {number}")
                 records.append(record)
             name = key
-            parts = [match.group("value")]
+            parts = [value]
             lengths = [len(line)]
             first_line = number
             column = match.start("value")
