@@ -98,13 +98,30 @@ def is_server(p: ProductStatus, os_name: str | None = None) -> bool | None:
     return any("server" in t.lower() for t in texts)
 
 
+_KEPT: dict[tuple[object, ...], Classification] = {}
+_KEPT_MAX = 4096
+"""Classifications kept by the fields they depend on (a fleet has few distinct products)."""
+
+
 def classify(p: ProductStatus, os_name: str | None = None) -> Classification:
     """The licence kind of one product; ``os_name`` is the report's OS name, when known.
 
     Order matters: an ESU add-on carries a MAK, an evaluation edition a retail-channel
     time-based key, and a KMS host may also show a Validation URL; each is told apart before
-    the plain channel decides.
+    the plain channel decides. The answer depends only on the product's name, description,
+    channel, key channel and KMS-host marks and on ``os_name``: it is kept by those.
     """
+    key = (p.name, p.description, p.channel, p.product_key_channel, p.is_kms_host,
+           p.kms_host is not None, os_name)
+    found = _KEPT.get(key)
+    if found is None:
+        found = _classify(p, os_name)
+        if len(_KEPT) < _KEPT_MAX and sum(len(t) for t in key if isinstance(t, str)) <= 2000:
+            _KEPT[key] = found
+    return found
+
+
+def _classify(p: ProductStatus, os_name: str | None) -> Classification:
     name = p.name or ""
     desc = (p.description or "").upper()
     channel = (p.channel or "").upper()

@@ -88,3 +88,31 @@ def test_edition_ids() -> None:
     assert edition_id("Windows(R), ServerStandardEval edition") == "ServerStandardEval"
     assert edition_id("Office 16, OfficeKMSHostVL_KMS_Host edition") is None  # no plain id
     assert edition_id(None) is None
+
+
+def test_kept_classifications_are_those_computed_afresh() -> None:
+    """classify keeps its answers by the fields it reads: for every product of the corpus and
+    the fixtures (each asked twice, the second time from what was kept) the answer is the one
+    computed afresh, and a field classify does not read cannot change it."""
+    import dataclasses
+
+    from adba.adapters.reports import expand_inputs
+    from adba.adapters.reports.batch import read_all
+    from adba.core import product_kind
+    from adba.core.client import UnreadableReport
+    from tests.conftest import REPO
+
+    items = list(expand_inputs([str(REPO / "fixtures" / "real"), str(REPO / "fixtures" / "clients")]))
+    seen = 0
+    for _item, reports in read_all(items, workers=1):
+        if isinstance(reports, UnreadableReport):
+            continue
+        for report in reports:
+            for p in report.products:
+                os_name = report.os_name or report.os_caption
+                for _ in range(2):
+                    assert product_kind.classify(p, os_name) == product_kind._classify(p, os_name)
+                other = dataclasses.replace(p, partial_product_key="ZZZZZ", grace_minutes=7)
+                assert product_kind.classify(other, os_name) == product_kind._classify(p, os_name)
+                seen += 1
+    assert seen > 50
