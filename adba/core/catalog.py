@@ -190,12 +190,19 @@ class Catalog:
     _kms: dict[uuid.UUID, KmsId] = field(init=False, compare=False, repr=False)
     _skus: dict[uuid.UUID, ClientSku] = field(init=False, compare=False, repr=False)
     _csvlks: dict[uuid.UUID, Csvlk] = field(init=False, compare=False, repr=False)
+    _enabling: dict[uuid.UUID, tuple[Csvlk, ...]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_apps", {a.id: a for a in self.applications})
         object.__setattr__(self, "_kms", {k.id: k for k in self.kms_ids})
         object.__setattr__(self, "_skus", {s.id: s for s in self.client_skus})
         object.__setattr__(self, "_csvlks", {c.sku_id: c for c in self.csvlks})
+        enabling: dict[uuid.UUID, list[Csvlk]] = {}
+        for csvlk in self.csvlks:
+            for kms_id in dict.fromkeys(csvlk.kms_ids):
+                enabling.setdefault(kms_id, []).append(csvlk)
+        object.__setattr__(self, "_enabling", {
+            k: tuple(sorted(found, key=lambda c: c.name.lower())) for k, found in enabling.items()})
 
     def source(self, source_id: str) -> Source | None:
         """A source by id."""
@@ -266,7 +273,7 @@ class Catalog:
         key = _as_uuid(kms_guid)
         if key is None:
             return []
-        return sorted((c for c in self.csvlks if key in c.kms_ids), key=lambda c: c.name.lower())
+        return list(self._enabling.get(key, ()))
 
     def skus_for_kms_id(self, kms_guid: uuid.UUID | str) -> list[ClientSku]:
         """The client SKUs that ask for this KMS ID (also as a build-dependent alternative)."""

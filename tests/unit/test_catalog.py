@@ -557,3 +557,14 @@ def test_every_family_kms_id_is_a_catalog_kms_id() -> None:
                                                           "Windows Server 2008",
                                                           "Windows Server 2008 R2")]
     assert before_8 and not any(f.adba for f in before_8)
+
+
+def test_csvlks_enabling_from_the_index_is_the_scan_of_every_csvlk() -> None:
+    """The index built once gives, for every KMS ID (and an unknown one), the CSVLKs a scan of
+    the whole table gives, in the same order."""
+    cat = packaged_catalog()
+    for kms in [*cat.kms_ids, None]:
+        key = kms.id if kms is not None else uuid.uuid4()
+        scanned = sorted((c for c in cat.csvlks if key in c.kms_ids), key=lambda c: c.name.lower())
+        assert cat.csvlks_enabling(key) == scanned
+        assert cat.csvlks_enabling(str(key).upper()) == scanned
