@@ -261,3 +261,15 @@ def test_csv_that_is_not_licensing_data() -> None:
     with pytest.raises(UnreadableReport, match="no CSV header"):
         read_wmi_csv("#TYPE System.Management.ManagementObject#root\\cimv2\\SoftwareLicensingProduct\r\n",
                      "empty.csv")
+
+
+@pytest.mark.parametrize("value", ['a"b\\', "é\x00\u2028", "", 0, -5, 10**30, None, True, False,
+                                   1.5, float("nan"), [1, "x"], {"a": 1}, object()])
+def test_property_values_are_shown_as_the_json_encoder_writes_them(value: object) -> None:
+    from adba.adapters.reports.wmi import _JSON_TEXT, _json_text
+
+    try:
+        expected = _JSON_TEXT.encode(value)
+    except (TypeError, ValueError):
+        expected = repr(value)
+    assert _json_text(value) == expected

@@ -29,6 +29,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from adba.core.client import (
     ActivationType,
@@ -190,7 +191,18 @@ class WmiInstance:
         return self.props.get(name.lower())
 
 
+_ENCODE_STRING = json.encoder.encode_basestring
+"""What ``_JSON_TEXT.encode`` does with a string (its own first test)."""
+
+
 def _json_text(value: object) -> str:
+    kind = type(value)
+    if kind is str:
+        return _ENCODE_STRING(cast(str, value))
+    if kind is int:
+        return int.__repr__(cast(int, value))  # (as the encoder writes an int)
+    if value is None:
+        return "null"
     try:
         return _JSON_TEXT.encode(value)
     except (TypeError, ValueError):
