@@ -265,20 +265,20 @@ def _class_of(obj: Mapping[str, object], props: Mapping[str, object],
     if lowered is None:
         lowered = {str(key).lower(): key for key in obj}
 
-    def member(name: str) -> object:
-        key = lowered.get(name.lower())
+    def member(lower_name: str) -> object:
+        key = lowered.get(lower_name)
         return obj[key] if key is not None else None
 
-    candidates: list[object] = [member("__CLASS")]
-    system = member("CimSystemProperties")
+    candidates: list[object] = [member("__class")]
+    system = member("cimsystemproperties")
     if isinstance(system, Mapping):
         candidates.append(system.get("ClassName"))
-    cim_class = member("CimClass")
+    cim_class = member("cimclass")
     if isinstance(cim_class, Mapping):
         candidates.append(cim_class.get("CimClassName"))
     elif isinstance(cim_class, str) and ":" in cim_class:
         candidates.append(cim_class.rsplit(":", 1)[1])
-    for path_key in ("__PATH", "__RELPATH"):
+    for path_key in ("__path", "__relpath"):
         path = member(path_key)
         if isinstance(path, str) and (match := _PATH_CLASS.search(path)):
             candidates.append(match.group(1))
@@ -609,7 +609,8 @@ def _mapping_class(item: Mapping[str, object]) -> str | None:
         inner = item.get(wrapper)
         if isinstance(inner, list):
             for entry in inner[:400]:
-                if isinstance(entry, Mapping) and isinstance(entry.get("Name"), str):
+                if (type(entry) is dict or isinstance(entry, Mapping)) and \
+                        isinstance(entry.get("Name"), str):
                     names.setdefault(str(entry["Name"]).lower())
                 elif isinstance(entry, str) and (match := _CIM_STRING_PROPERTY.match(entry)):
                     names.setdefault(match.group(1).lower())
