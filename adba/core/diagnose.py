@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from adba.core.catalog import Catalog, Csvlk
 from adba.core.client import (
@@ -291,6 +291,7 @@ class Correlator:
         self.emulators = emulators
         self.forest_dns = _forest_dns(data)
         self.by_dn = {o.dn.lower(): o for o in data.objects}
+        self._epids: dict[tuple[str, date], HostEpid] = {}
         self.enablers: dict[uuid.UUID, list[ActivationObject]] = {}
         for obj in data.objects:
             sku = obj.csvlk_sku_id
@@ -353,7 +354,8 @@ class Correlator:
         explained, codes = self._explain_errors(report, p)
         as_of = p.as_of or report.collected_at
         today = (as_of or self.options.now).date()
-        kms = client_view(p.kms, self.catalog, today, self.emulators) if p.kms else None
+        kms = client_view(p.kms, self.catalog, today, self.emulators,
+                          self._identify) if p.kms else None
         return _Ctx(report, machine, f"{machine}: {name}", p,
                     classify(p, report.os_name or report.os_caption), explained, codes,
                     as_of or self.options.now, as_of is not None, kms)
@@ -448,7 +450,18 @@ class Correlator:
     def _own_epid(self, ctx: _Ctx) -> HostEpid | None:
         if not ctx.p.extended_pid:
             return None
-        return identify_epid(ctx.p.extended_pid, self.catalog, ctx.as_of.date(), self.emulators)
+        return self._identify(ctx.p.extended_pid, ctx.as_of.date())
+
+    def _identify(self, text: str, today: date) -> HostEpid:
+        """:func:`identify_epid` with this forest's catalog, kept per ePID and day (a fleet's
+        clients name the same few KMS hosts)."""
+        key = (text, today)
+        found = self._epids.get(key)
+        if found is None:
+            found = identify_epid(text, self.catalog, today, self.emulators)
+            if len(self._epids) < 4096 and len(text) <= 200:
+                self._epids[key] = found
+        return found
 
     @staticmethod
     def _has_kms_events(report: ClientReport) -> bool:

@@ -9,6 +9,7 @@ it is an emulator answering on port 1688.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from adba.core.catalog import Catalog, Csvlk
@@ -128,8 +129,10 @@ class KmsClientView:
 
 
 def client_view(k: KmsClient, catalog: Catalog, today: datetime.date,
-                emulators: EmulatorList) -> KmsClientView:
-    """Decode a product's KMS-client block."""
+                emulators: EmulatorList,
+                identify: Callable[[str, datetime.date], HostEpid] | None = None) -> KmsClientView:
+    """Decode a product's KMS-client block; ``identify`` decodes the host ePID (by default
+    :func:`identify_epid` with this catalog and emulator list; a caller may keep its answers)."""
     if k.registered_host:
         host, port, found = k.registered_host, k.registered_port, "registered"
     elif k.discovered_host:
@@ -138,7 +141,12 @@ def client_view(k: KmsClient, catalog: Catalog, today: datetime.date,
         host, port, found = k.contacted_host, k.contacted_port, None
     else:
         host, port, found = None, None, None
-    epid = identify_epid(k.host_pid, catalog, today, emulators) if k.host_pid else None
+    if not k.host_pid:
+        epid = None
+    elif identify is not None:
+        epid = identify(k.host_pid, today)
+    else:
+        epid = identify_epid(k.host_pid, catalog, today, emulators)
     listed = emulators.host(host) or (emulators.host(k.host_ip) if k.host_ip else None)
     return KmsClientView(host, port, found, k.lookup_domain, k.host_ip, epid,
                          k.activation_interval, k.renewal_interval, k.host_caching, k.cmid, listed)
