@@ -120,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="adba-reports-") as tmp:
         folder = Path(tmp)
         size = generate(folder, args.reports, args.evtx_every)
+        if hasattr(os, "sync"):
+            os.sync()  # the 100+ MB just written go to disk now, not during the measurements
         paths = sorted(folder.iterdir())
         evtx = sum(1 for path in paths if path.suffix == ".evtx")
         raw, parse, parse_all, cli = [], [], [], []

@@ -320,6 +320,10 @@ def _computer_of(obj: Mapping[str, object]) -> str | None:
 
 # --------------------------------------------------------------------------- mapping
 
+_LOWER: dict[str, str] = {}
+"""The lower-case form of each property name :class:`_Reader` was asked for."""
+
+
 class _Reader:
     """Typed access to one instance's properties; a value of the wrong type becomes a note."""
 
@@ -332,7 +336,10 @@ class _Reader:
     def _prop(self, name: str) -> Prop | None:
         if self.instance is None:
             return None
-        prop = self.instance.props.get(name.lower())  # (WmiInstance.get, without the call)
+        key = _LOWER.get(name)
+        if key is None:  # (the names asked for are this module's constants: a few dozen)
+            key = _LOWER[name] = name.lower()
+        prop = self.instance.props.get(key)  # (WmiInstance.get, without the call)
         if prop is None:
             return None
         value = prop.value
