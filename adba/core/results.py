@@ -10,19 +10,20 @@ a difference (exit at least 1 too).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from adba.core.catalog import Catalog, Entry
-from adba.core.client import ClientReport
-from adba.core.consistency import ConsistencyReport
-from adba.core.coverage import CoverageReport
-from adba.core.diagnose import ProductDiagnosis
-from adba.core.diff import Diff, Side
-from adba.core.findings import Finding, RuleText
-from adba.core.hresults import HResultEntry, KnowledgeBase
-from adba.core.licence_data import ForgedFile
-from adba.core.licences import ChainLink, LicenceDocument
-from adba.core.models import ForestData
+if TYPE_CHECKING:  # (annotations only: the diagnose path need not import consistency, diff...)
+    from adba.core.catalog import Catalog, Entry
+    from adba.core.client import ClientReport
+    from adba.core.consistency import ConsistencyReport
+    from adba.core.coverage import CoverageReport
+    from adba.core.diagnose import ProductDiagnosis
+    from adba.core.diff import Diff, Side
+    from adba.core.findings import Finding, RuleText
+    from adba.core.hresults import HResultEntry, KnowledgeBase
+    from adba.core.licence_data import ForgedFile
+    from adba.core.licences import ChainLink, LicenceDocument
+    from adba.core.models import ForestData
 
 Outcome = Literal["complete", "incomplete", "changed"]
 
