@@ -207,14 +207,22 @@ def _function(module: str, name: str) -> Callable[..., Any]:
 
 
 def _text_sniff(module: str, function: str) -> Callable[[Input], bool]:
+    found: list[Callable[[str], bool]] = []  # the function, once imported
+
     def sniff(item: Input) -> bool:
-        return bool(_function(module, function)(item.text))
+        if not found:
+            found.append(_function(module, function))
+        return bool(found[0](item.text))
     return sniff
 
 
 def _text_read(module: str, function: str) -> Callable[[Input], list[ClientReport]]:
+    found: list[Callable[[str, str], Any]] = []
+
     def read(item: Input) -> list[ClientReport]:
-        return list(_function(module, function)(item.text, item.source))
+        if not found:
+            found.append(_function(module, function))
+        return list(found[0](item.text, item.source))
     return read
 
 

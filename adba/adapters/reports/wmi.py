@@ -95,6 +95,8 @@ _WRAPPER_KEYS = frozenset(k.lower() for k in (
 ))
 _PRODUCT_MARKERS = ("applicationid", "licensestatus", "partialproductkey")
 _SERVICE_MARKERS = ("clientmachineid", "remainingwindowsrearmcount", "keymanagementservicelisteningport")
+_CSV_CLASS_WORDS = ("licensestatus", "partialproductkey", "productkeychannel", *_SERVICE_MARKERS)
+"""One of these is in every header :func:`guess_class` names a class from."""
 _CHANNEL = re.compile(r",\s*([A-Za-z0-9_:\-]+)\s+channel\s*\.?\s*$", re.IGNORECASE)
 _TYPE_LINE = re.compile(r"^#TYPE\s+(\S.*)$", re.IGNORECASE)
 _PATH_CLASS = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)(?:\.|$)")
@@ -676,7 +678,11 @@ def _delimiter(header: str) -> str:
 
 def sniff_wmi_csv(text: str) -> bool:
     """True when ``text`` is an Export-Csv of SoftwareLicensingProduct or -Service."""
-    lines, type_name, index = _csv_start(text[:16384])
+    head = text[:16384]
+    lowered = head.lower()
+    if "softwarelicensing" not in lowered and not any(w in lowered for w in _CSV_CLASS_WORDS):
+        return False  # neither a #TYPE line of those classes nor a header guess_class accepts
+    lines, type_name, index = _csv_start(head)
     if _class_from_type(type_name):
         return True
     if index >= len(lines):
