@@ -87,9 +87,18 @@ def is_spp_provider(name: object) -> bool:
     name ``Software Protection Platform Service`` and the provider GUID."""
     if not isinstance(name, str):
         return False
-    text = name.strip().strip("{}").lower()
-    return (text.endswith("security-spp") or text == SPP_PROVIDER_GUID
-            or text == "software protection platform service")
+    known = _PROVIDERS.get(name)
+    if known is None:
+        text = name.strip().strip("{}").lower()
+        known = (text.endswith("security-spp") or text == SPP_PROVIDER_GUID
+                 or text == "software protection platform service")
+        if len(_PROVIDERS) < 1024 and len(name) <= 200:
+            _PROVIDERS[name] = known
+    return known
+
+
+_PROVIDERS: dict[str, bool] = {}
+"""The answers of :func:`is_spp_provider`, kept (a log names a few dozen providers)."""
 
 
 _LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")

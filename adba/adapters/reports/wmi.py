@@ -28,6 +28,7 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -287,7 +288,7 @@ def _class_of(obj: Mapping[str, object], props: Mapping[str, object],
     for candidate in candidates:
         if isinstance(candidate, str) and candidate.strip():
             return _canonical_class(candidate.strip())
-    return guess_class(props.keys())
+    return _guess_lowered(props.keys())  # (the keys of both callers are lower case)
 
 
 def _canonical_class(name: str) -> str:
@@ -298,7 +299,12 @@ def _canonical_class(name: str) -> str:
 
 
 def guess_class(names: Iterable[str]) -> str | None:
-    keys = {n.lower() for n in names}
+    """The class property ``names`` belong to (any case), or None."""
+    return _guess_lowered({n.lower() for n in names})
+
+
+def _guess_lowered(keys: AbstractSet[str]) -> str | None:
+    """:func:`guess_class` of names already in lower case (a set, or a dict's keys)."""
     if "applicationid" in keys and ("licensestatus" in keys or "partialproductkey" in keys):
         return PRODUCT_CLASS
     product_keys = {"licensestatus", "partialproductkey", "productkeychannel"}
