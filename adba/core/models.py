@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,9 +52,10 @@ class GuidValue:
         """True when the value has exactly the 16 bytes of a GUID."""
         return len(self.raw) == 16
 
-    @property
+    @functools.cached_property
     def uuid(self) -> uuid.UUID | None:
-        """The GUID in Windows byte order (``bytes_le``), or None when not 16 bytes."""
+        """The GUID in Windows byte order (``bytes_le``), or None when not 16 bytes (decoded
+        once: the diagnosis of every report asks each object for it)."""
         return uuid.UUID(bytes_le=self.raw) if self.valid else None
 
     @property

@@ -144,9 +144,19 @@ def parse_guid(value: object) -> uuid.UUID:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a GUID")
     text = value.strip()
+    found = _GUIDS.get(text)
+    if found is not None:
+        return found
     if not _GUID_TEXT.fullmatch(text):
         raise ValueError(f"{value!r} is not a GUID")
-    return uuid.UUID(text.strip("{}"))
+    found = uuid.UUID(text.strip("{}"))
+    if len(_GUIDS) < 4096:
+        _GUIDS[text] = found
+    return found
+
+
+_GUIDS: dict[str, uuid.UUID] = {}
+"""GUIDs read from text, kept (reports name the same few SKUs and applications)."""
 
 
 def channel_from_description(description: str | None) -> str | None:
@@ -434,7 +444,7 @@ class _Reader:
         return result
 
     def evidence(self) -> tuple[Evidence, ...]:
-        return tuple(Evidence(self.source, p.where, p.text) for p in self.used)
+        return tuple([Evidence(self.source, p.where, p.text) for p in self.used])
 
 
 @fast_init
