@@ -55,8 +55,11 @@ def _walk_names(folder: str, shown: str) -> Iterator[ReportInput]:
                              key=lambda e: os.path.normcase(e.name))
     except OSError:
         return
+    prefix = shown if not shown or shown.endswith(os.sep) else shown + os.sep
+    plain = os.sep == "/" and not os.altsep  # (POSIX: os.path.join is that concatenation)
     for entry in entries:
-        name = os.path.join(shown, entry.name) if shown else entry.name
+        name = prefix + entry.name if plain else (
+            os.path.join(shown, entry.name) if shown else entry.name)
         try:
             if entry.is_dir(follow_symlinks=False):
                 yield from _walk_names(name, name)
