@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,7 @@ def diagnose_reports(reports: list[str], *, snapshot: Path | None, ldif: Path | 
     if as_json:
         parts: list[JsonParts] = done  # type: ignore[assignment]
         found = [f for part in parts for f in part.findings] + [json_finding(f) for f in lost]
-        found.sort(key=lambda f: f.sort_key)
+        found.sort(key=itemgetter(0))  # (SORT_KEY)
         computers = {c for part in parts for c in part.computers}
         encoded = tuple(r for part in parts for r in part.reports)
         return EncodedDiagnosis(data, encoded, tuple(found), tuple(unreadable),

@@ -47,7 +47,9 @@ def exit_code_of(result: object, fail_on: Severity) -> ExitCode:
     """A result's exit code: from its findings at or above ``fail_on``; a lookup that found
     nothing (``outcome == "incomplete"``), or a diff that found a change (``"changed"``), is at
     least 1."""
-    code = exit_code_for(getattr(result, "findings", ()), fail_on)
+    severities = getattr(result, "severities", None)  # (a diagnosis encoded in the workers)
+    code = exit_code_for(severities() if callable(severities) else getattr(result, "findings", ()),
+                         fail_on)
     if getattr(result, "outcome", "complete") != "complete" and code is ExitCode.OK:
         return ExitCode.WARNING
     return code

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from adba.core.catalog import Catalog
@@ -23,13 +23,18 @@ class Rated(Protocol):
     def severity(self) -> Severity: ...
 
 
-def severity_counts(findings: Iterable[Rated]) -> str:
-    """``2 critical, 6 high findings`` (worst first), or ``no findings``."""
-    counts = {s: 0 for s in Severity}
-    total = 0
-    for f in findings:
-        counts[f.severity] += 1
-        total += 1
+def severity_counts(findings: Iterable[Rated] = (), *,
+                    counts: Mapping[Severity, int] | None = None) -> str:
+    """``2 critical, 6 high findings`` (worst first), or ``no findings``; from the findings,
+    or from their ``counts`` by severity when the caller has counted them."""
+    if counts is None:
+        tally = {s: 0 for s in Severity}
+        for f in findings:
+            tally[f.severity] += 1
+    else:
+        tally = {s: counts.get(s, 0) for s in Severity}
+    counts = tally
+    total = sum(counts.values())
     if not total:
         return "no findings"
     parts = [f"{n} {s.value}" for s, n in sorted(counts.items(), key=lambda kv: -kv[0].rank)
@@ -78,12 +83,13 @@ def forest_verdict(data: ForestData, findings: Iterable[Finding], catalog: Catal
 
 
 def diagnose_verdict(products: int, activated: int, machines: int, unreadable: int,
-                     findings: Iterable[Rated]) -> str:
+                     findings: Iterable[Rated] = (), *,
+                     counts: Mapping[Severity, int] | None = None) -> str:
     """E.g. ``12 of 15 products on 9 machines are licensed; 1 report unreadable; 2 high
-    findings``."""
+    findings`` (the findings, or their ``counts`` by severity)."""
     extra = f"; {unreadable} report(s) unreadable" if unreadable else ""
     return (f"{activated} of {products} product(s) on {machines} machine(s) are licensed{extra}; "
-            f"{severity_counts(findings)}")
+            f"{severity_counts(findings, counts=counts)}")
 
 
 def diagnose_result_verdict(result: DiagnoseResult) -> str:
