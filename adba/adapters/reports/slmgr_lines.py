@@ -46,6 +46,7 @@ def split_lines(text: str) -> tuple[list[Line], list[str]]:
         rows.pop()
     notes: list[str] = []
     lines: list[Line] = []
+    plain = "\u00a0" not in text and "\u202f" not in text  # then clean() is strip()
     index = 0
     while index < len(rows):
         parts = [rows[index]]
@@ -60,7 +61,8 @@ def split_lines(text: str) -> tuple[list[Line], list[str]]:
             width = wrap_width(following)
         joined = "".join(parts)
         complete = ends_with_break or last < len(rows) - 1
-        line = Line(index + 1, last + 1, joined.rstrip(), clean(joined), complete)
+        line = Line(index + 1, last + 1, joined.rstrip(), joined.strip() if plain else clean(joined),
+                    complete)
         if last > index:
             notes.append(f"{line.where}: re-joined a line that was hard-wrapped at "
                          f"{wrap_width(rows[index])} columns")
@@ -69,8 +71,11 @@ def split_lines(text: str) -> tuple[list[Line], list[str]]:
     return lines, notes
 
 
+_WRAP_LENGTHS = frozenset(n for width in WRAP_WIDTHS for n in (width, width - 1))
+
+
 def wrap_width(row: str) -> int:
-    if not row.strip():
+    if len(row) not in _WRAP_LENGTHS or not row.strip():  # (most rows: the length says no)
         return 0
     for width in WRAP_WIDTHS:
         if len(row) in (width, width - 1):
