@@ -46,3 +46,19 @@ def test_a_header_alone_or_no_spp_event_is_refused() -> None:
         read_evtx(data[:4096], "header-only.evtx")
     with pytest.raises(UnreadableReport, match="no ElfFile header"):
         read_evtx(b"ElfFilX" + data[7:], "bad.evtx")
+
+
+def test_the_record_prefilter_knows_every_security_spp_marker() -> None:
+    """A record whose Provider element names Security-SPP by any marker passes the prefilter
+    (it must never drop one); another provider does not."""
+    from adba.adapters.reports.evtx import _SPP_MARKERS, _may_be_spp
+
+    def record(provider: str) -> str:
+        return ('{"Event":{"System":{"Provider":{"#attributes":{"Name":"' + provider
+                + '"}},"EventID":1003}}}')
+
+    for marker in _SPP_MARKERS:
+        assert _may_be_spp(record(f"Microsoft-Windows-{marker}"))
+        assert _may_be_spp(record(marker))
+    assert not _may_be_spp(record("Microsoft-Windows-Winlogon"))
+    assert _may_be_spp('{"no provider element": "Security-SPP"}')  # (the whole text searched)

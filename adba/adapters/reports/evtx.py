@@ -99,6 +99,8 @@ def _warned(caught: list[warnings.WarningMessage], notes: list[str], bad: int) -
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # the usual value
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, dict):  # the parser's JSON: objects are dicts
@@ -178,7 +180,8 @@ def _may_be_spp(text: str) -> bool:
     start = text.find('"Provider"', 0, 400)
     end = text.find('"EventID"', start, start + 600) if start >= 0 else -1
     window = text[start:end] if end > 0 else text
-    return "Security-SPP" in window or any(m in window for m in _SPP_MARKERS[1:])
+    return ("Security-SPP" in window or "E23B33B0" in window or "e23b33b0" in window
+            or "Software Protection Platform Service" in window)  # (_SPP_MARKERS, spelled out)
 
 
 def read_evtx(data: bytes, source: str) -> list[ClientReport]:
