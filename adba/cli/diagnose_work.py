@@ -119,7 +119,7 @@ def _escaped(text: str) -> str:
     return json_escape(_string(text))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _kept_string(text: str) -> str:
     """``_escaped(text)``, kept: a rule's title, explanation, remediation and link are the
     same for thousands of findings."""
@@ -129,7 +129,7 @@ def _kept_string(text: str) -> str:
 def _text(value: str | None) -> str:
     if value is None:
         return "null"
-    return _kept_string(value) if len(value) <= 8192 else _escaped(value)
+    return _kept_string(value) if len(value) <= 2048 else _escaped(value)
 
 
 def finding_text(f: Finding) -> str:

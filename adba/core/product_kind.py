@@ -99,7 +99,7 @@ def is_server(p: ProductStatus, os_name: str | None = None) -> bool | None:
 
 
 _KEPT: dict[tuple[object, ...], Classification] = {}
-_KEPT_MAX = 4096
+_KEPT_MAX = 1024
 """Classifications kept by the fields they depend on (a fleet has few distinct products)."""
 
 

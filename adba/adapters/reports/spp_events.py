@@ -262,8 +262,8 @@ def _first_hresult(texts: Iterable[str]) -> int | None:
     return None
 
 
-_SKU_TEXT_KEPT = 16_384
-"""1003 texts up to this length are kept with their SKU lines (512 of them at most: 8 MB)."""
+_SKU_TEXT_KEPT = 8_192
+"""1003 texts up to this length are kept with their SKU lines (256 of them at most)."""
 
 
 def _sku_lines(text: str) -> tuple[SkuState, ...]:
@@ -271,7 +271,7 @@ def _sku_lines(text: str) -> tuple[SkuState, ...]:
     return _kept_sku_lines(text) if len(text) <= _SKU_TEXT_KEPT else _read_sku_lines(text)
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=256)
 def _kept_sku_lines(text: str) -> tuple[SkuState, ...]:
     """:func:`_read_sku_lines`, kept for the texts last seen: a machine writes the same list at
     every start of the licensing service."""
