@@ -229,13 +229,18 @@ def _state(p: ProductStatus) -> str:
 
 
 def _ev(p: ProductStatus, *keys: str) -> list[str]:
+    """The first six evidence lines of ``p`` that name one of ``keys`` (any case)."""
     wanted = [k.lower() for k in keys]
-    lines = []
+    lines: list[str] = []
     for e in p.evidence:
         text = e.text.lower()
-        if any(k in text for k in wanted):
-            lines.append(str(e))
-    return lines[:6]
+        for key in wanted:
+            if key in text:
+                lines.append(str(e))
+                break
+        if len(lines) == 6:
+            break
+    return lines
 
 
 def _short_name(name: str | None) -> str | None:
