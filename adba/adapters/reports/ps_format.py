@@ -110,15 +110,19 @@ def parse_format_list(text: str) -> list[PsRecord]:
 
     def close_value() -> None:
         nonlocal name, parts, lengths
-        if record is not None and name is not None:
-            message = name.lower() == "message"
+        if name is None:  # (no value open: parts and lengths are not used until one opens)
+            return
+        if record is not None:
             if len(parts) == 1:  # most values: one line, nothing to join
                 joined = parts[0].strip()
-            else:  # (which drops trailing blank parts)
-                joined = _join_parts(parts, lengths, width, multiline=message).strip()
-            where = f"line {first_line}" if len(parts) == 1 else \
-                f"lines {first_line}-{first_line + len(parts) - 1}"
-            record.values[name] = PsValue(joined, where, joined.endswith(_TRUNCATED) and not message)
+                where = f"line {first_line}"
+            else:  # (which drops trailing blank parts from ``parts``)
+                joined = _join_parts(parts, lengths, width,
+                                     multiline=name.lower() == "message").strip()
+                where = f"line {first_line}" if len(parts) == 1 else \
+                    f"lines {first_line}-{first_line + len(parts) - 1}"
+            record.values[name] = PsValue(joined, where, joined.endswith(_TRUNCATED)
+                                          and name.lower() != "message")
         name, parts, lengths = None, [], []
 
     for number, raw in enumerate(lines, start=1):
