@@ -2,9 +2,10 @@
 
 On many files the reports are read in worker processes (:func:`~adba.adapters.reports.batch.
 read_all`); :class:`DiagnoseJob` is given to it as ``then`` so each worker also diagnoses what
-it read and, for JSON, makes that input's parts of the document (compact JSON text). Only those
-strings travel back: the parent assembles the document (:func:`assemble_json`) instead of
-pickling every report and diagnosis and encoding them again.
+it read and, for JSON, makes that input's parts of the document (compact JSON text in UTF-8).
+Only those bytes, and each finding's sort key, severity and rule id as plain values, travel
+back: the parent assembles the document (:func:`assemble_json`) instead of pickling every report
+and diagnosis and encoding them again.
 """
 
 from __future__ import annotations
