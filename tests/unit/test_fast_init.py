@@ -17,7 +17,8 @@ from adba.core.fast_init import fast_init
 HOT_MODULES = ("adba.core.client", "adba.core.findings", "adba.core.diagnose",
                "adba.core.product_kind", "adba.core.kms", "adba.core.epid",
                "adba.adapters.reports.spp_events", "adba.adapters.reports.wmi",
-               "adba.adapters.reports.slmgr_lines", "adba.adapters.reports.ps_format")
+               "adba.adapters.reports.slmgr_lines", "adba.adapters.reports.ps_format",
+               "adba.adapters.reports")
 
 
 def _pair(fast: bool) -> type:

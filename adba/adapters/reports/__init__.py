@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 import stat
 import sys
@@ -10,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adba.core.client import ClientReport, UnreadableReport
+from adba.core.fast_init import fast_init
 
 
+@fast_init
 @dataclass(frozen=True)
 class ReportInput:
     """One input to read: a file, or standard input."""
@@ -38,6 +41,14 @@ def expand_inputs(args: list[str]) -> Iterator[ReportInput]:
             yield ReportInput(arg, path)
 
 
+def _by_name(entry: os.DirEntry[str]) -> str:
+    return os.path.normcase(entry.name)
+
+
+_BY_NAME = operator.attrgetter("name") if os.path.normcase("A") == "A" else _by_name
+"""How a directory's entries sort: by name, case folded where the system folds it."""
+
+
 def _walk(folder: Path) -> Iterator[ReportInput]:
     """The regular files under ``folder``, depth first, each directory's entries sorted by
     name: the order of paths sorted part by part, without comparing 10,000 paths. Each file is
@@ -52,7 +63,7 @@ def _walk_names(folder: str, shown: str) -> Iterator[ReportInput]:
     try:
         with os.scandir(folder) as found:
             entries = sorted((e for e in found if not e.name.startswith(".")),
-                             key=lambda e: os.path.normcase(e.name))
+                             key=_BY_NAME)
     except OSError:
         return
     prefix = shown if not shown or shown.endswith(os.sep) else shown + os.sep
