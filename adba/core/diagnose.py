@@ -58,6 +58,7 @@ from adba.core.diagnose_texts import (
 )
 from adba.core.fast_init import fast_init
 from adba.core.findings import Finding, RuleText, Severity, make_finding
+from adba.core.kept import Kept
 from adba.core.kms import (
     CLIENT_THRESHOLD,
     COUNT_CAP,
@@ -296,7 +297,7 @@ class Correlator:
         self.emulators = emulators
         self.forest_dns = _forest_dns(data)
         self.by_dn = {o.dn.lower(): o for o in data.objects}
-        self._epids: dict[tuple[str, date], HostEpid] = {}
+        self._epids: Kept[tuple[str, date], HostEpid] = Kept(4096)
         self.enablers: dict[uuid.UUID, list[ActivationObject]] = {}
         for obj in data.objects:
             sku = obj.csvlk_sku_id
@@ -460,13 +461,9 @@ class Correlator:
     def _identify(self, text: str, today: date) -> HostEpid:
         """:func:`identify_epid` with this forest's catalog, kept per ePID and day (a fleet's
         clients name the same few KMS hosts)."""
-        key = (text, today)
-        found = self._epids.get(key)
-        if found is None:
-            found = identify_epid(text, self.catalog, today, self.emulators)
-            if len(self._epids) < 4096 and len(text) <= 200:
-                self._epids[key] = found
-        return found
+        return self._epids.get((text, today),
+                               lambda: identify_epid(text, self.catalog, today, self.emulators),
+                               keep=len(text) <= 200)
 
     @staticmethod
     def _has_kms_events(report: ClientReport) -> bool:

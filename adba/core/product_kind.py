@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from adba.core.client import ProductStatus
 from adba.core.fast_init import fast_init
+from adba.core.kept import Kept
 
 
 class ProductKind(StrEnum):
@@ -98,9 +99,8 @@ def is_server(p: ProductStatus, os_name: str | None = None) -> bool | None:
     return any("server" in t.lower() for t in texts)
 
 
-_KEPT: dict[tuple[object, ...], Classification] = {}
-_KEPT_MAX = 1024
-"""Classifications kept by the fields they depend on (a fleet has few distinct products)."""
+_KEPT: Kept[tuple[object, ...], Classification] = Kept(1024)
+"""Classifications by the fields they depend on (a fleet has few distinct products)."""
 
 
 def classify(p: ProductStatus, os_name: str | None = None) -> Classification:
@@ -113,12 +113,8 @@ def classify(p: ProductStatus, os_name: str | None = None) -> Classification:
     """
     key = (p.name, p.description, p.channel, p.product_key_channel, p.is_kms_host,
            p.kms_host is not None, os_name)
-    found = _KEPT.get(key)
-    if found is None:
-        found = _classify(p, os_name)
-        if len(_KEPT) < _KEPT_MAX and sum(len(t) for t in key if isinstance(t, str)) <= 2000:
-            _KEPT[key] = found
-    return found
+    return _KEPT.get(key, lambda: _classify(p, os_name),
+                     keep=sum(len(t) for t in key if isinstance(t, str)) <= 2000)
 
 
 def _classify(p: ProductStatus, os_name: str | None) -> Classification:

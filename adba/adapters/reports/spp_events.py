@@ -47,6 +47,7 @@ from adba.core.client import (
     UnreadableReport,
 )
 from adba.core.fast_init import fast_init
+from adba.core.kept import Kept
 
 __all__ = ["ERROR_EVENT_IDS", "SPP_PROVIDER", "RawEvent", "decode_event", "is_spp_provider",
            "one_line", "reports_from_events"]
@@ -87,18 +88,17 @@ def is_spp_provider(name: object) -> bool:
     name ``Software Protection Platform Service`` and the provider GUID."""
     if not isinstance(name, str):
         return False
-    known = _PROVIDERS.get(name)
-    if known is None:
-        text = name.strip().strip("{}").lower()
-        known = (text.endswith("security-spp") or text == SPP_PROVIDER_GUID
-                 or text == "software protection platform service")
-        if len(_PROVIDERS) < 1024 and len(name) <= 200:
-            _PROVIDERS[name] = known
-    return known
+    return _PROVIDERS.get(name, lambda: _names_spp(name), keep=len(name) <= 200)
 
 
-_PROVIDERS: dict[str, bool] = {}
-"""The answers of :func:`is_spp_provider`, kept (a log names a few dozen providers)."""
+def _names_spp(name: str) -> bool:
+    text = name.strip().strip("{}").lower()
+    return (text.endswith("security-spp") or text == SPP_PROVIDER_GUID
+            or text == "software protection platform service")
+
+
+_PROVIDERS: Kept[str, bool] = Kept(1024)
+"""The answers of :func:`is_spp_provider` (a log names a few dozen providers)."""
 
 
 _LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")

@@ -44,6 +44,7 @@ from adba.core.client import (
     UnreadableReport,
 )
 from adba.core.fast_init import fast_init
+from adba.core.kept import Kept
 
 __all__ = [
     "PRODUCT_CLASS",
@@ -144,19 +145,18 @@ def parse_guid(value: object) -> uuid.UUID:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a GUID")
     text = value.strip()
-    found = _GUIDS.get(text)
-    if found is not None:
-        return found
+    return _GUIDS.get(text, lambda: _guid_text(value, text))
+
+
+def _guid_text(value: str, text: str) -> uuid.UUID:
     if not _GUID_TEXT.fullmatch(text):
         raise ValueError(f"{value!r} is not a GUID")
-    found = uuid.UUID(text.strip("{}"))
-    if len(_GUIDS) < 4096:
-        _GUIDS[text] = found
-    return found
+    return uuid.UUID(text.strip("{}"))
 
 
-_GUIDS: dict[str, uuid.UUID] = {}
-"""GUIDs read from text, kept (reports name the same few SKUs and applications)."""
+_GUIDS: Kept[str, uuid.UUID] = Kept(4096)
+"""GUIDs read from text (reports name the same few SKUs and applications; a key that is not a
+GUID is never kept, and one that is is at most 38 characters)."""
 
 
 def channel_from_description(description: str | None) -> str | None:
